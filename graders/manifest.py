@@ -1,0 +1,145 @@
+"""The course manifest: one versioned TOML file listing every kata in order.
+
+Kept free of pytest and FastAPI imports so that ``kata progress`` stays instant.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+MANIFEST_NAME = "katas.toml"
+FORMAT_VERSION = 1
+
+
+class ManifestError(Exception):
+    """The manifest is missing, unreadable or does not follow the format."""
+
+
+@dataclass(frozen=True)
+class Kata:
+    """One kata as the manifest describes it."""
+
+    id: str
+    dir: str
+    title: str
+    question: str
+    hints: tuple[str, ...]
+    stub_sha256: str
+    katas_dir: Path
+
+    @property
+    def path(self) -> Path:
+        return self.katas_dir / self.dir
+
+    @property
+    def stub(self) -> Path:
+        return self.path / "stub.py"
+
+    @property
+    def tests(self) -> Path:
+        return self.path / "test_kata.py"
+
+    @property
+    def readme(self) -> Path:
+        return self.path / "README.md"
+
+    @property
+    def solution(self) -> Path:
+        return self.katas_dir.parent / "solutions" / self.dir / "solution.py"
+
+    @property
+    def number(self) -> str:
+        return self.id.split("_", 1)[0]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """All katas of a course, in teaching order."""
+
+    path: Path
+    katas: tuple[Kata, ...]
+
+    @property
+    def katas_dir(self) -> Path:
+        return self.path.parent
+
+    @property
+    def project_root(self) -> Path:
+        return self.katas_dir.parent
+
+    def by_dir(self, dir_name: str) -> Kata | None:
+        return next((k for k in self.katas if k.dir == dir_name), None)
+
+    def find(self, name: str) -> Kata | None:
+        """Look a kata up by id, directory, number (``7`` or ``07``) or topic."""
+        wanted = name.strip().strip("/").removeprefix("katas/").lower()
+        for kata in self.katas:
+            topic = kata.id.split("_", 1)[-1]
+            if wanted in {kata.id.lower(), kata.dir.lower(), topic.lower()}:
+                return kata
+            if wanted.isdigit() and int(wanted) == int(kata.number):
+                return kata
+        return None
+
+
+def file_sha256(path: Path) -> str:
+    """The hash used to tell a pristine stub from an edited one."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def find_manifest(start: Path) -> Path | None:
+    """Walk up from ``start`` to the nearest ``katas/katas.toml``."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        for candidate in (folder / MANIFEST_NAME, folder / "katas" / MANIFEST_NAME):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def load_manifest(path: Path) -> Manifest:
+    """Read and check the manifest; every problem becomes one ``ManifestError`` line."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ManifestError(f"{path}: cannot read the manifest ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError(f"{path}: not valid TOML ({exc})") from None
+    version = data.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ManifestError(
+            f"{path}: format_version is {version!r}; this grader reads version {FORMAT_VERSION}"
+        )
+    entries = data.get("kata")
+    if not isinstance(entries, list) or not entries:
+        raise ManifestError(f"{path}: no [[kata]] entries")
+    katas = tuple(_kata_from_entry(path, index, entry) for index, entry in enumerate(entries, 1))
+    seen: set[str] = set()
+    for kata in katas:
+        if kata.id in seen:
+            raise ManifestError(f"{path}: kata id {kata.id!r} appears twice")
+        seen.add(kata.id)
+    return Manifest(path=path.resolve(), katas=katas)
+
+
+def _kata_from_entry(path: Path, index: int, entry: object) -> Kata:
+    if not isinstance(entry, dict):
+        raise ManifestError(f"{path}: kata entry {index} is not a table")
+    missing = [key for key in ("id", "title", "question", "hints") if key not in entry]
+    if missing:
+        raise ManifestError(f"{path}: kata entry {index} lacks {', '.join(missing)}")
+    hints = entry["hints"]
+    if not isinstance(hints, list) or not all(isinstance(h, str) for h in hints):
+        raise ManifestError(f"{path}: hints of kata {entry['id']!r} must be a list of strings")
+    return Kata(
+        id=str(entry["id"]),
+        dir=str(entry.get("dir", entry["id"])),
+        title=str(entry["title"]),
+        question=str(entry["question"]),
+        hints=tuple(hints),
+        stub_sha256=str(entry.get("stub_sha256", "")),
+        katas_dir=path.parent.resolve(),
+    )

@@ -1,0 +1,368 @@
+"""The pytest plugin: grades katas and prints a grade card instead of tracebacks.
+
+Loaded through the ``pytest11`` entry point in every pytest run of the
+environment, so it stays dormant until the run collects a ``test_kata.py``
+inside a folder listed in ``katas.toml``: before that it adds no fixture, no
+marker and no output. Everything the card needs travels on test reports
+(``user_properties``), so a pytest-xdist controller grades like one process.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graders.card import render_card, render_summary
+from graders.fixtures import KataFixtures
+from graders.loader import display_path
+from graders.manifest import Kata, Manifest, ManifestError, file_sha256, load_manifest
+from graders.model import Behaviour, KataResult
+from graders.progress import KataRecord, now_iso, update_progress
+from graders.reasons import failure_reason
+from graders.servers import stop_all
+from graders.target import (
+    DEFAULT_TIMEOUT,
+    ENV_TARGET,
+    ENV_TIMEOUT,
+    SettingError,
+    Target,
+    first_setting,
+    parse_target,
+    parse_timeout,
+)
+from graders.timelimit import KataTimeout, time_limit
+
+TARGET_HELP = (
+    "What the kata tests grade: 'stub' (the learner's file, the default), 'solution' "
+    f"(the reference solution), or a path to a .py file or a folder of katas. Also ${ENV_TARGET}."
+)
+TIMEOUT_HELP = (
+    f"Seconds one test may run before it is stopped (default {DEFAULT_TIMEOUT:g}; 0 = no limit). "
+    f"Also ${ENV_TIMEOUT}."
+)
+NO_CARD_HELP = "Do not print the grade card or record progress (plain pytest output)."
+POINTS_MARKER = "points(n): the behaviour this test checks is worth n points in the grade card (default 1)."
+TIMEOUT_MARKER = "kata_timeout(seconds): time limit of this test, used when no option sets one."
+HUNG = "not graded: an earlier behaviour of this kata hung, so the rest of it was skipped"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("kata", "fastapi-katas grading")
+    group.addoption("--kata-target", dest="kata_target", default=None, metavar="TARGET", help=TARGET_HELP)
+    group.addoption("--kata-timeout", dest="kata_timeout", default=None, metavar="SECONDS", help=TIMEOUT_HELP)
+    group.addoption("--no-grade-card", dest="kata_no_card", action="store_true", help=NO_CARD_HELP)
+    parser.addini("kata_target", TARGET_HELP)
+    parser.addini("kata_timeout", TIMEOUT_HELP)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(KataGrader(config), "kata-grader")
+
+
+class KataGrader:
+    """One run's grading state; dormant until a kata is collected or reported."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.active = False
+        self.is_worker = hasattr(config, "workerinput")
+        self.card_on = not config.getoption("kata_no_card", False)
+        self.target = Target("stub")
+        self.timeout = DEFAULT_TIMEOUT
+        self.timeout_is_set = False
+        self.manifests: dict[Path, Manifest | None] = {}
+        self.results: dict[tuple[str, str], KataResult] = {}
+        self.crashes: dict[tuple[str, int, int], str] = {}
+        self.hung: set[str] = set()
+        self.notes: dict[str, str] = {}
+        self.exitstatus = 0
+
+    # -- activation and settings -------------------------------------------------
+
+    def activate(self) -> None:
+        if self.active:
+            return
+        self.active = True
+        try:
+            self._read_settings()
+        except SettingError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        self.config.addinivalue_line("markers", POINTS_MARKER)
+        self.config.addinivalue_line("markers", TIMEOUT_MARKER)
+        self.config.pluginmanager.register(KataFixtures(self), "kata-fixtures")
+
+    def _read_settings(self) -> None:
+        base = Path(self.config.invocation_params.dir)
+        found = first_setting(
+            self.config.getoption("kata_target"), "--kata-target", ENV_TARGET,
+            self.config.getini("kata_target"), "kata_target",
+        )  # fmt: skip
+        if found:
+            self.target = parse_target(found[0], found[1], base)
+        found = first_setting(
+            self.config.getoption("kata_timeout"), "--kata-timeout", ENV_TIMEOUT,
+            self.config.getini("kata_timeout"), "kata_timeout",
+        )  # fmt: skip
+        if found:
+            self.timeout = parse_timeout(found[0], found[1])
+            self.timeout_is_set = True
+
+    def manifest_for(self, manifest_path: Path) -> Manifest | None:
+        if manifest_path not in self.manifests:
+            if not manifest_path.is_file():
+                self.manifests[manifest_path] = None
+            else:
+                try:
+                    self.manifests[manifest_path] = load_manifest(manifest_path)
+                except ManifestError as exc:
+                    raise pytest.UsageError(str(exc)) from None
+        return self.manifests[manifest_path]
+
+    def locate(self, test_file: Path) -> tuple[Manifest, Kata] | None:
+        """The manifest and kata that own ``test_file``, if it is a kata's test file."""
+        if test_file.name != "test_kata.py":
+            return None
+        manifest = self.manifest_for(test_file.parent.parent / "katas.toml")
+        kata = manifest.by_dir(test_file.parent.name) if manifest else None
+        return (manifest, kata) if manifest and kata else None
+
+    def kata_of(self, item: pytest.Item) -> Kata | None:
+        found = self.locate(Path(item.path))
+        return found[1] if found else None
+
+    # -- collection ----------------------------------------------------------------
+
+    def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> None:
+        if self.locate(file_path):
+            self.activate()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(self, collector: pytest.Collector) -> Generator[None, Any, Any]:
+        report = yield
+        if self.active and isinstance(collector, pytest.Module) and report.passed:
+            found = self.locate(Path(collector.path))
+            if found:
+                items = [node for node in report.result if isinstance(node, pytest.Item)]
+                for order, item in enumerate(items):
+                    self._label(item, found[0], found[1], len(items), order)
+        return report
+
+    def _label(self, item: pytest.Item, manifest: Manifest, kata: Kata, count: int, order: int) -> None:
+        """Attach what the grade card needs to the item, so it rides on every report."""
+        item.user_properties.extend(
+            [
+                ("kata", kata.dir),
+                ("kata_manifest", str(manifest.path)),
+                ("kata_tests_in_module", count),
+                ("kata_order", order),
+                ("kata_behaviour", describe_behaviour(item)),
+                ("kata_points", points_of(item)),
+                ("kata_graded_file", str(self.target.file_for(kata))),
+            ]
+        )
+
+    # -- running -------------------------------------------------------------------
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:
+        kata = self.kata_of(item) if self.active else None
+        if kata is not None and kata.dir in self.hung:
+            pytest.fail(HUNG, pytrace=False)
+        return (yield from self._limited(item, kata, "setting up the test"))
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
+        kata = self.kata_of(item) if self.active else None
+        return (yield from self._limited(item, kata, "the test"))
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(self, item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
+        kata = self.kata_of(item) if self.active else None
+        return (yield from self._limited(item, kata, "cleaning up after the test"))
+
+    def _limited(self, item: pytest.Item, kata: Kata | None, what: str) -> Generator[None, None, None]:
+        if kata is None:
+            return (yield)
+        try:
+            with time_limit(self._timeout_for(item), what):
+                return (yield)
+        except KataTimeout as exc:
+            self.hung.add(kata.dir)
+            crash = dict(item.user_properties).get("kata_crash")
+            pytest.fail(str(crash or exc), pytrace=False)
+
+    def _timeout_for(self, item: pytest.Item) -> float:
+        if not self.timeout_is_set:
+            marker = item.get_closest_marker("kata_timeout")
+            if marker and marker.args:
+                return float(marker.args[0])
+        return self.timeout
+
+    def known_crash(self, path: Path) -> str:
+        return self.crashes.get(_file_key(path), "")
+
+    def remember_crash(self, path: Path, line: str) -> None:
+        self.crashes[_file_key(path)] = line
+
+    # -- reporting -----------------------------------------------------------------
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        properties = {str(pair[0]): pair[1] for pair in report.user_properties}
+        kata_dir = properties.get("kata")
+        if kata_dir is None or self.is_worker:
+            return
+        self.activate()
+        manifest = self.manifest_for(Path(properties["kata_manifest"]))
+        kata = manifest.by_dir(kata_dir) if manifest else None
+        key = (str(properties["kata_manifest"]), str(kata_dir))
+        result = self.results.get(key)
+        if result is None:
+            result = self.results[key] = KataResult(
+                kata_dir=str(kata_dir),
+                title=kata.title if kata else str(kata_dir),
+                tests_in_module=int(properties["kata_tests_in_module"]),
+                pristine=self._is_pristine(kata),
+            )
+        behaviour = result.behaviours.get(report.nodeid)
+        if behaviour is None:
+            behaviour = result.behaviours[report.nodeid] = Behaviour(
+                nodeid=report.nodeid,
+                name=report.nodeid.rpartition("::")[2],
+                description=str(properties["kata_behaviour"]),
+                points=int(properties["kata_points"]),
+                order=int(properties.get("kata_order", 0)),
+            )
+        if report.skipped and report.when != "teardown":
+            behaviour.skipped = True
+        elif report.failed:
+            behaviour.fail(failure_reason(report.longrepr, str(properties.get("kata_graded_file", ""))))
+        if properties.get("kata_crash"):
+            result.crash = str(properties["kata_crash"])
+
+    def _is_pristine(self, kata: Kata | None) -> bool:
+        if kata is None or self.target.kind != "stub" or not kata.stub_sha256:
+            return False
+        try:
+            return file_sha256(kata.stub) == kata.stub_sha256
+        except OSError:
+            return False
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.exitstatus = int(exitstatus)
+        if self.is_worker or not self.card_on or not self.target.records_progress:
+            return
+        self._record_progress()
+
+    def _record_progress(self) -> None:
+        by_root: dict[Path, list[tuple[Kata, KataResult]]] = {}
+        for (manifest_path, _), result in self.results.items():
+            manifest = self.manifest_for(Path(manifest_path))
+            kata = manifest.by_dir(result.kata_dir) if manifest else None
+            if manifest and kata and result.complete:
+                by_root.setdefault(manifest.project_root, []).append((kata, result))
+        for root, graded in by_root.items():
+
+            def change(progress: Any, graded: list[tuple[Kata, KataResult]] = graded) -> None:
+                for kata, result in graded:
+                    progress.katas[kata.id] = record_of(kata, result)
+
+            try:
+                progress = update_progress(root, change)
+            except OSError as exc:
+                self.notes[str(root)] = f"Progress not saved: {exc}"
+                continue
+            if progress.problem:
+                self.notes[str(root)] = f"Note: {progress.problem}"
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_terminal_summary(self, terminalreporter: Any) -> Generator[None, None, None]:
+        show_card = self.card_on and bool(self.results) and not self.is_worker
+        if show_card and self.config.get_verbosity() <= 0:
+            # The card replaces pytest's FAILURES section and short summary; -v brings them back.
+            self.config.option.tbstyle = "no"
+            terminalreporter.reportchars = ""
+        result = yield
+        if show_card:
+            self._write_cards(terminalreporter)
+        return result
+
+    def _write_cards(self, terminalreporter: Any) -> None:
+        terminalreporter.write_sep("=", "fastapi-katas grade card", bold=True)
+        results = list(self.results.values())
+        for index, ((manifest_path, _), result) in enumerate(self.results.items()):
+            manifest = self.manifest_for(Path(manifest_path))
+            kata = manifest.by_dir(result.kata_dir) if manifest else None
+            if index:
+                terminalreporter.write_line("")
+            for line in render_card(result, kata, self.target.describe()):
+                terminalreporter.write_line(line.text, **line.markup)
+        for note in self.notes.values():
+            terminalreporter.write_line(note, yellow=True)
+        if len(results) > 1:
+            terminalreporter.write_line("")
+            summary = render_summary(results)
+            terminalreporter.write_line(summary.text, **summary.markup)
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        stop_all()
+        if self.hung and _stuck_threads():
+            # A learner's endless loop still spins in a TestClient thread, which the
+            # interpreter would wait for at exit forever. Everything is reported; leave now.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(self.exitstatus)
+
+
+def describe_behaviour(item: pytest.Item) -> str:
+    """The first line of the test's docstring; the test's name if it has none."""
+    function = getattr(item, "function", None)
+    doc = (getattr(function, "__doc__", None) or "").strip()
+    text = doc.splitlines()[0].strip() if doc else item.name.removeprefix("test_").replace("_", " ")
+    callspec = getattr(item, "callspec", None)
+    return f"{text} [{callspec.id}]" if callspec is not None and doc else text
+
+
+def points_of(item: pytest.Item) -> int:
+    marker = item.get_closest_marker("points")
+    if marker is None:
+        return 1
+    value = marker.args[0] if marker.args else marker.kwargs.get("n", 1)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.points needs a whole number of 1 or more, got {value!r}")
+    return value
+
+
+def record_of(kata: Kata, result: KataResult) -> KataRecord:
+    try:
+        stub_hash = file_sha256(kata.stub)
+    except OSError:
+        stub_hash = ""
+    return KataRecord(
+        score=result.score,
+        max_score=result.max_score,
+        passed=[b.name for b in result.graded if b.passed],
+        failed=[b.name for b in result.graded if not b.passed],
+        stub_sha256=stub_hash,
+        graded_at=now_iso(),
+    )
+
+
+def _file_key(path: Path) -> tuple[str, int, int]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return (str(path), 0, 0)
+    return (str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def _stuck_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive() and not t.daemon]
+
+
+__all__ = ["KataGrader", "display_path"]

@@ -1,0 +1,158 @@
+"""Start a real server process (Uvicorn, Gunicorn) on 127.0.0.1 for a kata, and always stop it.
+
+Each server runs in its own process group, so stopping it also stops the
+workers it forked. A process that dies before answering is reported with
+the last lines it printed, which is where a learner's traceback is.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_RUNNING: set[subprocess.Popen[bytes]] = set()
+
+
+class ServerError(Exception):
+    """The server did not start, or did not answer in time; the message says what it printed."""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def uvicorn_command(graded_file: Path, port: int, *extra: str) -> list[str]:
+    """``python -m uvicorn`` serving ``app`` from the graded file, whatever its name or folder."""
+    return [
+        sys.executable, "-m", "uvicorn",
+        "--app-dir", str(graded_file.parent),
+        f"{graded_file.stem}:app",
+        "--host", "127.0.0.1", "--port", str(port),
+        "--log-level", "warning",
+        *extra,
+    ]  # fmt: skip
+
+
+@dataclass
+class ServerProcess:
+    """A running server: its address, its process, and what it has printed so far."""
+
+    port: int
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    stopped: bool = field(default=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        try:
+            return self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+
+    def last_lines(self, count: int = 6) -> str:
+        lines = [line for line in self.output().splitlines() if line.strip()]
+        return "\n".join(lines[-count:]) or "(it printed nothing)"
+
+    def wait_ready(self, path: str = "/", timeout: float = 15.0) -> None:
+        """Poll ``path`` until the server answers with any HTTP status."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            code = self.process.poll()
+            if code is not None:
+                raise ServerError(
+                    f"the server exited with code {code} before answering"
+                    f" (last line: {self.last_lines(1)})\n{self.last_lines(20)}"
+                )
+            try:
+                urllib.request.urlopen(self.url + path, timeout=1.0).close()
+                return
+            except urllib.error.HTTPError:
+                return  # it answered, even if not with 200
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.05)
+        raise ServerError(
+            f"the server did not answer {path} within {timeout:g} s"
+            f" (last line: {self.last_lines(1)})\n{self.last_lines(20)}"
+        )
+
+    def stop(self, sig: signal.Signals = signal.SIGTERM, timeout: float = 10.0) -> int | None:
+        """Send ``sig`` to the whole process group, wait, then kill what is left."""
+        if self.stopped:
+            return self.process.returncode
+        self.stopped = True
+        _signal_group(self.process, sig)
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _signal_group(self.process, signal.SIGKILL)
+            self.process.wait(timeout=5)
+        # Workers that outlived their parent still belong to the group.
+        _signal_group(self.process, signal.SIGKILL)
+        _RUNNING.discard(self.process)
+        return self.process.returncode
+
+
+def start_server(
+    command: list[str],
+    port: int,
+    *,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    ready_path: str | None = "/",
+    timeout: float = 15.0,
+) -> ServerProcess:
+    """Start ``command`` in a new process group and wait until it answers on ``port``."""
+    log = tempfile.NamedTemporaryFile(prefix="kata-server-", suffix=".log", delete=False)
+    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=full_env,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    log.close()
+    _RUNNING.add(process)
+    server = ServerProcess(port=port, process=process, log_path=Path(log.name))
+    if ready_path is not None:
+        try:
+            server.wait_ready(ready_path, timeout)
+        except BaseException:
+            server.stop(signal.SIGKILL, timeout=5)
+            raise
+    return server
+
+
+def stop_all() -> None:
+    """Kill every server still running: the last line of defence against leftovers."""
+    for process in list(_RUNNING):
+        _signal_group(process, signal.SIGKILL)
+        _RUNNING.discard(process)
+
+
+def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    try:
+        os.killpg(process.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+atexit.register(stop_all)

@@ -77,7 +77,8 @@ def render_card(
 
 def _not_started_lines(result: KataResult, kata: Kata | None) -> list[Line]:
     count = len(result.graded)
-    lines = [Line(f"  {count} behaviours to make pass; none yet, since the stub is untouched.")]
+    noun = "behaviour" if count == 1 else "behaviours"
+    lines = [Line(f"  {count} {noun} to make pass; none yet, since the stub is untouched.")]
     if kata:
         lines.append(Line(f"  Read {display_path(kata.readme)}, then edit {display_path(kata.stub)}."))
         lines.append(Line(f"  Question: {shorten(kata.question, 300)}", {"cyan": True}))

@@ -53,7 +53,10 @@ class KataFixtures:
             self.grader.remember_crash(kata_file, str(exc))
             self._fail_import(request, str(exc))
         except KataTimeout as exc:
-            line = f"{display_path(kata_file)}: importing it {exc.args[0].split(' ', 1)[1]}"
+            line = (
+                f"{display_path(kata_file)}: importing it took longer than {exc.seconds:g} s"
+                " (an endless loop at import?)"
+            )
             self.grader.remember_crash(kata_file, line)
             self._fail_import(request, line)
         raise AssertionError("unreachable")
@@ -72,12 +75,18 @@ class KataFixtures:
             overrides.clear()
 
     @pytest.fixture
-    def client(self, app: Any) -> Iterator[Any]:
+    def client(self, app: Any, kata: Kata) -> Iterator[Any]:
         """A Starlette TestClient for ``app``, with its lifespan started and stopped around the test."""
         from starlette.testclient import TestClient  # imported only when a kata needs it
 
-        with TestClient(app) as test_client:
-            yield test_client
+        test_client = TestClient(app)
+        test_client.__enter__()
+        yield test_client
+        if kata.dir in self.grader.hung:
+            # The client's event-loop thread is stuck in the learner's endless loop;
+            # closing it would wait for that loop forever. It is abandoned instead.
+            return
+        test_client.__exit__(None, None, None)
 
     @pytest.fixture
     def serve(self, kata_file: Path) -> Iterator[Callable[..., ServerProcess]]:

@@ -21,7 +21,7 @@ import pytest
 from graders.card import render_card, render_summary
 from graders.fixtures import KataFixtures
 from graders.loader import display_path
-from graders.manifest import Kata, Manifest, ManifestError, file_sha256, load_manifest
+from graders.manifest import Kata, Manifest, ManifestError, file_sha256, find_manifest, load_manifest
 from graders.model import Behaviour, KataResult
 from graders.progress import KataRecord, now_iso, update_progress
 from graders.reasons import failure_reason
@@ -62,7 +62,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.pluginmanager.register(KataGrader(config), "kata-grader")
+    grader = KataGrader(config)
+    config.pluginmanager.register(grader, "kata-grader")
+    if any(_names_a_course(arg, Path(config.invocation_params.dir)) for arg in config.args):
+        # Activating now turns a bad setting into a usage error before collection starts.
+        grader.activate()
+
+
+def _names_a_course(arg: str, base: Path) -> bool:
+    """Is this command-line path inside a course, or a folder holding one?"""
+    path = base / arg.split("::", 1)[0]
+    return (path / "katas" / "katas.toml").is_file() or find_manifest(path) is not None
 
 
 class KataGrader:
@@ -93,6 +103,10 @@ class KataGrader:
             self._read_settings()
         except SettingError as exc:
             raise pytest.UsageError(str(exc)) from None
+        if self.config.getoption("importmode", "prepend") == "prepend":
+            # Every kata's tests live in a file named test_kata.py; only importlib mode
+            # imports several modules of one basename side by side.
+            self.config.option.importmode = "importlib"
         self.config.addinivalue_line("markers", POINTS_MARKER)
         self.config.addinivalue_line("markers", TIMEOUT_MARKER)
         self.config.pluginmanager.register(KataFixtures(self), "kata-fixtures")

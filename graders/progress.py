@@ -118,14 +118,14 @@ def read_progress(project_root: Path) -> Progress:
     """Read progress without changing anything; an unreadable file reads as empty with a problem."""
     path = progress_path(project_root)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         return Progress()
     except OSError as exc:
         return Progress(problem=f"{path}: cannot be read ({exc.strerror})")
     try:
-        return parse_progress(text)
-    except (ValueError, UnicodeDecodeError) as exc:
+        return parse_progress(raw.decode("utf-8"))
+    except ValueError as exc:  # includes JSON and UTF-8 decoding errors
         return Progress(problem=f"{path} is corrupt ({exc}); it will be rebuilt")
 
 

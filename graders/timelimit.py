@@ -24,6 +24,11 @@ class KataTimeout(BaseException):
     A ``BaseException`` so that a learner's ``except Exception`` cannot swallow it.
     """
 
+    def __init__(self, what: str, seconds: float) -> None:
+        super().__init__(f"{what} took longer than {seconds:g} s (an endless loop or a hang?)")
+        self.what = what
+        self.seconds = seconds
+
 
 @contextmanager
 def time_limit(seconds: float, what: str) -> Iterator[None]:
@@ -36,7 +41,7 @@ def time_limit(seconds: float, what: str) -> Iterator[None]:
 
     def on_alarm(signum: int, frame: FrameType | None) -> None:
         if armed:
-            raise KataTimeout(f"{what} took longer than {seconds:g} s (an endless loop or a hang?)")
+            raise KataTimeout(what, seconds)
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)

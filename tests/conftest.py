@@ -1,0 +1,101 @@
+"""Shared helpers for the project's own tests: a tiny course written into a pytester folder."""
+
+from __future__ import annotations
+
+import hashlib
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+PASSING_AND_FAILING_TESTS = '''
+import pytest
+
+def test_adds(kata_module):
+    """add() adds two numbers."""
+    assert kata_module.add(2, 3) == 5, f"add(2, 3) → expected 5, got {kata_module.add(2, 3)}"
+
+@pytest.mark.points(2)
+def test_greets(kata_module):
+    """greet() greets by name."""
+    got = kata_module.greet("Ada")
+    assert got == "Hello, Ada!", f"greet('Ada') → expected 'Hello, Ada!', got {got!r}"
+'''
+
+STUB = '''
+def add(a, b):
+    return 0  # TODO
+
+def greet(name):
+    return ""  # TODO
+'''
+
+HALF_DONE = '''
+def add(a, b):
+    return a + b
+
+def greet(name):
+    return "Hi"
+'''
+
+SOLUTION = '''
+def add(a, b):
+    return a + b
+
+def greet(name):
+    return f"Hello, {name}!"
+'''
+
+
+class Course:
+    """Writes katas, their manifest entries and solutions into a pytester folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.entries: list[str] = []
+
+    def kata(
+        self,
+        name: str = "01_demo",
+        *,
+        stub: str = STUB,
+        tests: str = PASSING_AND_FAILING_TESTS,
+        solution: str = SOLUTION,
+        pristine: str | None = None,
+    ) -> Path:
+        folder = self.root / "katas" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "stub.py").write_text(textwrap.dedent(stub))
+        (folder / "test_kata.py").write_text(textwrap.dedent(tests))
+        solutions = self.root / "solutions" / name
+        solutions.mkdir(parents=True, exist_ok=True)
+        (solutions / "solution.py").write_text(textwrap.dedent(solution))
+        digest = hashlib.sha256(textwrap.dedent(pristine if pristine is not None else STUB).encode()).hexdigest()
+        self.entries.append(
+            f'[[kata]]\nid = "{name}"\ndir = "{name}"\ntitle = "Demo {name}"\n'
+            f'question = "What is {name}?"\nstub_sha256 = "{digest}"\n'
+            f'hints = ["First hint for {name}.", "Second hint.", "Third hint."]\n'
+        )
+        (self.root / "katas" / "katas.toml").write_text("format_version = 1\n\n" + "\n".join(self.entries))
+        return folder
+
+    @property
+    def progress(self) -> Path:
+        return self.root / ".kata" / "progress.json"
+
+
+@pytest.fixture
+def course(pytester: pytest.Pytester) -> Course:
+    return Course(pytester.path)
+
+
+@pytest.fixture
+def write_file(pytester: pytest.Pytester) -> Callable[[str, str], Path]:
+    def write(relative: str, text: str) -> Path:
+        path = pytester.path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+        return path
+
+    return write

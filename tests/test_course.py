@@ -1,0 +1,106 @@
+"""Every kata in the manifest keeps its promises: stub fails everything, solutions pass everything.
+
+Runs each kata's own tests in a fresh pytest process, as a learner would, with
+``--no-grade-card`` so the project's own progress file is never touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import pytest
+
+from graders.manifest import Kata, load_manifest
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = load_manifest(ROOT / "katas" / "katas.toml")
+KATAS = list(MANIFEST.katas)
+ALT_SOLUTIONS = ROOT / "tests" / "alt_solutions"
+README_SECTIONS = ("## The interview question", "## Your task", "## Grade it", "## What to read", "<!-- answer -->", "## The answer in depth")
+
+
+def grade(kata: Kata, target: str, tmp_path: Path) -> dict[str, str]:
+    """Outcome of each of the kata's tests (passed / failed / error / skipped) against ``target``."""
+    report = tmp_path / f"{kata.dir}-{Path(target).stem}.xml"
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", str(kata.path), f"--kata-target={target}", "--no-grade-card",
+         "-p", "no:cacheprovider", "-q", f"--junitxml={report}"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert report.exists(), f"pytest produced no report for {kata.dir}:\n{completed.stdout}\n{completed.stderr}"
+    outcomes = {}
+    for case in ElementTree.parse(report).getroot().iter("testcase"):
+        children = {child.tag for child in case}
+        outcome = "passed"
+        for tag in ("error", "failure", "skipped"):
+            if tag in children:
+                outcome = {"failure": "failed"}.get(tag, tag)
+        outcomes[case.get("name", "?")] = outcome
+    assert outcomes, f"{kata.dir} collected no tests:\n{completed.stdout}"
+    return outcomes
+
+
+@pytest.mark.parametrize("kata", KATAS, ids=[k.dir for k in KATAS])
+def test_untouched_stub_fails_every_behaviour(kata: Kata, tmp_path: Path) -> None:
+    outcomes = grade(kata, "stub", tmp_path)
+    passing = [name for name, outcome in outcomes.items() if outcome not in {"failed", "error"}]
+    assert not passing, f"{kata.dir}: the untouched stub does not fail these tests: {passing}"
+
+
+@pytest.mark.parametrize("kata", KATAS, ids=[k.dir for k in KATAS])
+def test_untouched_stub_imports_cleanly(kata: Kata) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-c", "import sys; from pathlib import Path; from graders.loader import import_graded_file;"
+         " import_graded_file(Path(sys.argv[1]))", str(kata.stub)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert completed.returncode == 0, f"{kata.dir}: the stub does not import:\n{completed.stderr[-2000:]}"
+
+
+@pytest.mark.parametrize("kata", KATAS, ids=[k.dir for k in KATAS])
+def test_reference_solution_passes_every_behaviour(kata: Kata, tmp_path: Path) -> None:
+    outcomes = grade(kata, "solution", tmp_path)
+    failing = {name: outcome for name, outcome in outcomes.items() if outcome != "passed"}
+    assert not failing, f"{kata.dir}: the reference solution does not pass: {failing}"
+
+
+ALTERNATIVES = sorted(ALT_SOLUTIONS.glob("*/*.py"))
+
+
+@pytest.mark.parametrize("path", ALTERNATIVES, ids=[f"{p.parent.name}/{p.name}" for p in ALTERNATIVES])
+def test_independently_written_solutions_pass_too(path: Path, tmp_path: Path) -> None:
+    kata = MANIFEST.by_dir(path.parent.name)
+    assert kata is not None, f"{path} is not filed under a kata's folder name"
+    outcomes = grade(kata, str(path), tmp_path)
+    failing = {name: outcome for name, outcome in outcomes.items() if outcome != "passed"}
+    assert not failing, f"{path.relative_to(ROOT)} is a correct solution but fails: {failing}"
+
+
+@pytest.mark.parametrize("kata", KATAS, ids=[k.dir for k in KATAS])
+def test_kata_has_its_files_hints_and_readme_sections(kata: Kata) -> None:
+    for path in (kata.stub, kata.tests, kata.readme, kata.solution):
+        assert path.is_file(), f"{kata.dir}: {path.relative_to(ROOT)} is missing"
+    assert len(kata.hints) == 3, f"{kata.dir}: expected three hints, gentle to explicit, got {len(kata.hints)}"
+    readme = kata.readme.read_text(encoding="utf-8")
+    missing = [section for section in README_SECTIONS if section not in readme]
+    assert not missing, f"{kata.dir}/README.md lacks {missing}"
+
+
+@pytest.mark.parametrize("kata", KATAS, ids=[k.dir for k in KATAS])
+def test_manifest_knows_the_pristine_stub(kata: Kata) -> None:
+    actual = hashlib.sha256(kata.stub.read_bytes()).hexdigest()
+    assert kata.stub_sha256 == actual, f"{kata.dir}: set stub_sha256 = \"{actual}\" in katas/katas.toml"
+
+
+def test_every_kata_folder_is_in_the_manifest() -> None:
+    folders = {p.name for p in (ROOT / "katas").iterdir() if p.is_dir() and not p.name.startswith((".", "_"))}
+    assert folders == {k.dir for k in KATAS}, "katas/ and katas/katas.toml list different katas"
+
+
+def test_kata_numbers_follow_the_teaching_order() -> None:
+    numbers = [int(k.number) for k in KATAS]
+    assert numbers == list(range(1, len(KATAS) + 1))

@@ -1,0 +1,179 @@
+"""The ``kata`` command: a learner's day, from the first view to the last kata."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+
+from graders import __version__
+from graders.course import (
+    CourseError,
+    current_kata,
+    find_kata,
+    is_done,
+    locate_course,
+    read_course_progress,
+    states,
+    task_text,
+)
+from graders.manifest import Kata, Manifest, ManifestError
+from graders.progress import update_progress
+from graders.views import markdown, progress_table, welcome_panel
+
+app = typer.Typer(
+    name="kata",
+    help="fastapi-katas: learn FastAPI by answering interview questions in code.",
+    rich_markup_mode="rich",
+    invoke_without_command=True,
+    no_args_is_help=False,
+    add_completion=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+def fail(message: str) -> typer.Exit:
+    errors.print(f"[red]✗[/red] {message}")
+    return typer.Exit(code=1)
+
+
+def course() -> Manifest:
+    try:
+        return locate_course()
+    except (CourseError, ManifestError) as exc:
+        raise fail(str(exc)) from None
+
+
+def chosen_kata(manifest: Manifest, name: str | None) -> Kata:
+    if name is None:
+        kata = current_kata(manifest, read_course_progress(manifest))
+        if kata is None:
+            raise fail("Every kata is done. Name one to work on it again, e.g. `kata run 01`.")
+        return kata
+    try:
+        return find_kata(manifest, name)
+    except CourseError as exc:
+        raise fail(str(exc)) from None
+
+
+def show_version(value: bool) -> None:
+    if value:
+        console.print(f"fastapi-katas {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_view(
+    ctx: typer.Context,
+    version: Annotated[
+        bool, typer.Option("--version", callback=show_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Show where you are: a welcome on the first run, then the kata to work on now."""
+    if ctx.invoked_subcommand is not None:
+        return
+    manifest = course()
+    progress = read_course_progress(manifest)
+    if not progress.welcomed:
+        console.print(welcome_panel(manifest))
+        update_progress(manifest.project_root, lambda p: setattr(p, "welcomed", True))
+    kata = current_kata(manifest, progress)
+    if kata is None:
+        console.print("[bold green]Every kata is done.[/bold green] `kata solution NN` shows each in-depth answer.")
+        return
+    console.print(Panel(markdown(task_text(kata)), title=f"Now: {kata.id}", border_style="cyan"))
+    console.print(f"Grade it: [bold]pytest {kata.path.relative_to(manifest.project_root)}[/bold]  or  [bold]kata run[/bold]")
+
+
+@app.command("progress")
+def progress_command() -> None:
+    """Every kata with its status and score, and your overall progress."""
+    from graders.quick import progress_main
+
+    raise typer.Exit(code=progress_main())
+
+
+@app.command("list")
+def list_command() -> None:
+    """All katas in order, with the interview question each one answers."""
+    manifest = course()
+    console.print(progress_table(states(manifest, read_course_progress(manifest)), questions=True))
+
+
+@app.command("show")
+def show_command(name: Annotated[str, typer.Argument(help="Kata number or name, e.g. 07 or 07_auth.")]) -> None:
+    """A kata's task and the interview question it answers."""
+    manifest = course()
+    kata = chosen_kata(manifest, name)
+    console.print(Panel(markdown(task_text(kata)), title=kata.id, border_style="cyan"))
+
+
+@app.command("run")
+def run_command(
+    name: Annotated[str | None, typer.Argument(help="Kata number or name; default: the current kata.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Full pytest detail under the card.")] = False,
+) -> None:
+    """Grade a kata and print its grade card."""
+    manifest = course()
+    kata = chosen_kata(manifest, name)
+    command = [sys.executable, "-m", "pytest", str(kata.path.relative_to(manifest.project_root)), "-p", "no:cacheprovider"]
+    if verbose:
+        command.append("-v")
+    code = subprocess.call(command, cwd=manifest.project_root)
+    if code == 0 and is_done(kata, read_course_progress(manifest)):
+        console.print("[green]Solved.[/green] `kata next` moves on.")
+    raise typer.Exit(code=0 if code == 0 else 1)
+
+
+@app.command("hint")
+def hint_command(
+    name: Annotated[str | None, typer.Argument(help="Kata number or name; default: the current kata.")] = None,
+) -> None:
+    """Reveal the next hint, from gentle to explicit; earlier ones are shown again."""
+    manifest = course()
+    kata = chosen_kata(manifest, name)
+    shown: list[int] = []
+
+    def reveal(progress: object) -> None:
+        hints = progress.hints_shown  # type: ignore[attr-defined]
+        hints[kata.id] = min(hints.get(kata.id, 0) + 1, len(kata.hints))
+        shown.append(hints[kata.id])
+
+    update_progress(manifest.project_root, reveal)
+    level = shown[0]
+    for index, hint in enumerate(kata.hints[:level], 1):
+        console.print(f"[cyan]Hint {index}/{len(kata.hints)}[/cyan] {hint}")
+    if level == len(kata.hints):
+        console.print("That was the last hint. `pytest -v` shows every failing assertion in full.")
+
+
+@app.command("next")
+def next_command(
+    skip: Annotated[bool, typer.Option("--skip", help="Move on even if the current kata is not done.")] = False,
+) -> None:
+    """Move on to the next kata once the current one is done."""
+    manifest = course()
+    progress = read_course_progress(manifest)
+    kata = current_kata(manifest, progress)
+    if kata is None:
+        console.print("[bold green]Every kata is done.[/bold green]")
+        return
+    if not is_done(kata, progress) and not skip:
+        raise fail(f"{kata.id} is not done yet. Grade it with `kata run`, or use `kata next --skip` to move on anyway.")
+    following = [k for k in manifest.katas[manifest.katas.index(kata) + 1 :] if not is_done(k, progress)]
+    if not following:
+        console.print("[bold green]That was the last kata.[/bold green]")
+        return
+    update_progress(manifest.project_root, lambda p: setattr(p, "current", following[0].id))
+    console.print(f"Now: [bold]{following[0].id}[/bold] · {following[0].title}. `kata` shows the task.")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+

@@ -87,6 +87,9 @@ def main_view(
         console.print("[bold green]Every kata is done.[/bold green] `kata solution NN` shows each in-depth answer.")
         return
     console.print(Panel(markdown(task_text(kata)), title=f"Now: {kata.id}", border_style="cyan"))
+    if is_done(kata, progress):
+        console.print(f"[green]✓ {kata.id} is done.[/green] `kata next` moves on.")
+        return
     console.print(f"Grade it: [bold]pytest {kata.path.relative_to(manifest.project_root)}[/bold]  or  [bold]kata run[/bold]")
 
 
@@ -162,6 +165,12 @@ def next_command(
     kata = current_kata(manifest, progress)
     if kata is None:
         console.print("[bold green]Every kata is done.[/bold green]")
+        return
+    already_moved_on = not progress.current and any(is_done(k, progress) for k in manifest.katas)
+    if already_moved_on and not is_done(kata, progress):
+        # Without a `kata next` yet, the current kata is the first not done: the learner is there.
+        update_progress(manifest.project_root, lambda p: setattr(p, "current", kata.id))
+        console.print(f"Now: [bold]{kata.id}[/bold] · {kata.title}. `kata` shows the task.")
         return
     if not is_done(kata, progress) and not skip:
         raise fail(f"{kata.id} is not done yet. Grade it with `kata run`, or use `kata next --skip` to move on anyway.")

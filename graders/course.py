@@ -97,9 +97,9 @@ def is_done(kata: Kata, progress: Progress) -> bool:
 
 
 def current_kata(manifest: Manifest, progress: Progress) -> Kata | None:
-    """The kata the learner chose with ``kata next``, else the first not done; None when all are done."""
+    """The kata ``kata next`` moved to (done or not), else the first not done; None when all are done."""
     chosen = manifest.find(progress.current) if progress.current else None
-    if chosen is not None and not is_done(chosen, progress):
+    if chosen is not None:
         return chosen
     return next((k for k in manifest.katas if not is_done(k, progress)), None)
 

@@ -17,3 +17,7 @@ def main() -> None:
     from graders.cli import main as typer_main
 
     typer_main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""The ``kata`` command, driven through Typer's CliRunner on a small course."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import HALF_DONE, SOLUTION, Course
+from graders.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Course:
+    course = Course(tmp_path)
+    course.kata("01_demo")
+    course.kata("02_auth")
+    for name in ("01_demo", "02_auth"):
+        (tmp_path / "katas" / name / "README.md").write_text(
+            f"# {name}\n\n## Your task\n\nDo the {name} thing.\n\n<!-- answer -->\n\n## The answer in depth\n\nSecret.\n"
+        )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("KATA_COURSE", raising=False)
+    return course
+
+
+def record(course: Course, kata: str, score: int, top: int) -> None:
+    import hashlib
+
+    stub = course.root / "katas" / kata / "stub.py"
+    path = course.progress
+    path.parent.mkdir(exist_ok=True)
+    data = json.loads(path.read_text()) if path.exists() else {"format_version": 1, "katas": {}, "hints_shown": {}}
+    data["katas"][kata] = {
+        "score": score, "max": top, "passed": [], "failed": [],
+        "stub_sha256": hashlib.sha256(stub.read_bytes()).hexdigest(), "graded_at": "2026-01-01T00:00:00+00:00",
+    }  # fmt: skip
+    path.write_text(json.dumps(data))
+
+
+def test_version_is_shown() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and "fastapi-katas" in result.output
+
+
+def test_first_run_welcomes_then_shows_the_current_kata(demo: Course) -> None:
+    first = runner.invoke(app, [])
+    assert first.exit_code == 0, first.output
+    assert "Welcome to fastapi-katas" in first.output and "Do the 01_demo thing." in first.output
+    assert "Secret." not in first.output
+    second = runner.invoke(app, [])
+    assert "Welcome" not in second.output and "Now: 01_demo" in second.output
+
+
+def test_current_kata_is_the_first_not_done(demo: Course) -> None:
+    record(demo, "01_demo", 3, 3)
+    result = runner.invoke(app, [])
+    assert "Now: 02_auth" in result.output
+
+
+def test_progress_shows_each_status_and_score(demo: Course) -> None:
+    record(demo, "01_demo", 1, 3)
+    result = runner.invoke(app, ["progress"])
+    assert result.exit_code == 0
+    assert "01_demo" in result.output and "in progress" in result.output and "1/3" in result.output
+    assert "not started" in result.output and "0/2 katas done" in result.output
+
+
+def test_progress_notices_a_stub_changed_since_last_graded(demo: Course) -> None:
+    record(demo, "01_demo", 1, 3)
+    (demo.root / "katas/01_demo/stub.py").write_text(HALF_DONE + "\n# edited\n")
+    result = runner.invoke(app, ["progress"])
+    assert "changed since last graded" in result.output
+
+
+def test_progress_reports_a_corrupt_file_in_one_line(demo: Course) -> None:
+    demo.progress.parent.mkdir()
+    demo.progress.write_text("{oops")
+    result = runner.invoke(app, ["progress"])
+    assert result.exit_code == 0
+    assert "corrupt" in result.output and "Traceback" not in result.output
+
+
+def test_list_shows_the_interview_questions(demo: Course) -> None:
+    result = runner.invoke(app, ["list"])
+    assert "What is 02_auth?" in result.output
+
+
+def test_show_prints_the_task_but_not_the_answer(demo: Course) -> None:
+    result = runner.invoke(app, ["show", "2"])
+    assert result.exit_code == 0 and "Do the 02_auth thing." in result.output and "Secret." not in result.output
+
+
+def test_unknown_kata_suggests_the_closest_name(demo: Course) -> None:
+    result = runner.invoke(app, ["show", "auht"])
+    assert result.exit_code == 1
+    assert "There is no kata 'auht'. Did you mean 02_auth?" in result.output
+
+
+def test_hints_are_revealed_one_level_at_a_time_and_remembered(demo: Course) -> None:
+    first = runner.invoke(app, ["hint"])
+    assert "Hint 1/3" in first.output and "Hint 2/3" not in first.output
+    second = runner.invoke(app, ["hint"])
+    assert "Hint 1/3" in second.output and "Hint 2/3" in second.output
+    runner.invoke(app, ["hint"])
+    last = runner.invoke(app, ["hint"])
+    assert "Hint 3/3" in last.output and "last hint" in last.output
+
+
+def test_next_refuses_until_the_kata_is_done(demo: Course) -> None:
+    result = runner.invoke(app, ["next"])
+    assert result.exit_code == 1 and "01_demo is not done yet" in result.output
+    record(demo, "01_demo", 3, 3)
+    result = runner.invoke(app, ["next"])
+    assert result.exit_code == 0 and "Now: 02_auth" in result.output
+
+
+def test_run_grades_the_current_kata_and_records_progress(demo: Course) -> None:
+    (demo.root / "katas/01_demo/stub.py").write_text(SOLUTION)
+    completed = subprocess.run([sys.executable, "-m", "graders.launcher", "run"], cwd=demo.root, capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "3/3 · done" in completed.stdout
+    assert json.loads(demo.progress.read_text())["katas"]["01_demo"]["score"] == 3
+
+
+def test_no_course_is_one_sentence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("KATA_COURSE", raising=False)
+    result = runner.invoke(app, ["list"])
+    assert result.exit_code == 1 and "No course found here" in result.output
+
+
+def test_progress_imports_neither_fastapi_nor_pytest(demo: Course) -> None:
+    code = (
+        "import sys; sys.argv = ['kata', 'progress']\n"
+        "from graders.launcher import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('fastapi', 'pytest', 'starlette', 'pydantic', 'typer') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], cwd=demo.root, capture_output=True, text=True)
+    assert "HEAVY []" in completed.stdout, completed.stdout + completed.stderr

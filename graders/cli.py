@@ -19,8 +19,10 @@ from graders.course import (
     locate_course,
     read_course_progress,
     states,
+    answer_text,
     task_text,
 )
+from graders.pristine import PristineNotFound, back_up, pristine_stub
 from graders.manifest import Kata, Manifest, ManifestError
 from graders.progress import update_progress
 from graders.views import markdown, progress_table, welcome_panel
@@ -180,6 +182,93 @@ def next_command(
         return
     update_progress(manifest.project_root, lambda p: setattr(p, "current", following[0].id))
     console.print(f"Now: [bold]{following[0].id}[/bold] · {following[0].title}. `kata` shows the task.")
+
+
+@app.command("reset")
+def reset_command(
+    name: Annotated[str, typer.Argument(help="Kata number or name, e.g. 07.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Restore a kata's original stub; your version is kept as a timestamped backup."""
+    manifest = course()
+    kata = chosen_kata(manifest, name)
+    try:
+        original = pristine_stub(kata, manifest.project_root)
+    except PristineNotFound as exc:
+        raise fail(f"Cannot reset {kata.id}: {exc}.") from None
+    if kata.stub.exists() and kata.stub.read_bytes() == original:
+        console.print(f"{kata.id}: the stub is already the original. Nothing to do.")
+        return
+    if not yes and not typer.confirm(f"Replace {kata.stub.relative_to(manifest.project_root)} with the original?"):
+        raise typer.Exit(code=1)
+    backup = back_up(kata, manifest.project_root) if kata.stub.exists() else None
+    kata.stub.write_bytes(original)
+    if backup:
+        console.print(f"Your version is kept as [bold]{backup.relative_to(manifest.project_root)}[/bold].")
+    console.print(f"{kata.id}: the stub is back to the original.")
+
+
+@app.command("solution")
+def solution_command(
+    name: Annotated[str, typer.Argument(help="Kata number or name, e.g. 07.")],
+    teacher: Annotated[bool, typer.Option("--teacher", help="Show it even though the kata is not done.")] = False,
+) -> None:
+    """The reference solution and the in-depth interview answer, once you have solved the kata."""
+    from rich.syntax import Syntax
+
+    manifest = course()
+    kata = chosen_kata(manifest, name)
+    progress = read_course_progress(manifest)
+    if not teacher and not is_done(kata, progress):
+        raise fail(
+            f"{kata.id} is not solved yet: its solution is kept for after. "
+            "`kata hint` helps; teachers can add --teacher."
+        )
+    console.print(Panel(Syntax(kata.solution.read_text(encoding="utf-8"), "python"), title=f"{kata.id} · solution"))
+    console.print(Panel(markdown(answer_text(kata)), title="The answer in depth", border_style="green"))
+
+
+@app.command("verify")
+def verify_command(
+    names: Annotated[list[str] | None, typer.Argument(help="Kata numbers or names; default: all.")] = None,
+) -> None:
+    """For authors: each stub fails every behaviour and each solution passes them all."""
+    from graders.verify import verify_kata
+
+    manifest = course()
+    katas = [chosen_kata(manifest, name) for name in names] if names else list(manifest.katas)
+    failed = 0
+    for kata in katas:
+        verdict = verify_kata(kata, manifest.project_root)
+        if verdict.ok:
+            console.print(f"[green]✓[/green] {kata.id}")
+        else:
+            failed += 1
+            console.print(f"[red]✗[/red] {kata.id}")
+            for problem in verdict.problems:
+                console.print(f"    {problem}")
+    if failed:
+        raise fail(f"{failed} of {len(katas)} katas break the contract (docs/AUTHORING.md).")
+
+
+@app.command("new")
+def new_command(
+    name: Annotated[str, typer.Argument(help="Folder name of the new kata, e.g. 11_websockets.")],
+    title: Annotated[str, typer.Option(help="Title shown in lists and on the grade card.")] = "",
+    question: Annotated[str, typer.Option(help="The interview question the kata answers.")] = "",
+) -> None:
+    """For authors: scaffold a kata (stub, tests, solution, README, manifest entry)."""
+    from graders.scaffold import ScaffoldError, scaffold
+
+    manifest = course()
+    topic = name.split("_", 1)[-1].replace("_", " ")
+    try:
+        written = scaffold(manifest, name, title or topic.capitalize(), question or f"What about {topic}?")
+    except ScaffoldError as exc:
+        raise fail(f"{exc}.") from None
+    for path in written:
+        console.print(f"  wrote {path.relative_to(manifest.project_root)}")
+    console.print(f"Now write the kata (docs/AUTHORING.md), then `kata verify {name}`.")
 
 
 def main() -> None:

@@ -146,3 +146,70 @@ def test_progress_imports_neither_fastapi_nor_pytest(demo: Course) -> None:
     )
     completed = subprocess.run([sys.executable, "-c", code], cwd=demo.root, capture_output=True, text=True)
     assert "HEAVY []" in completed.stdout, completed.stdout + completed.stderr
+
+
+def git_commit_all(root: Path) -> None:
+    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "course"]):
+        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+
+
+def test_reset_restores_the_original_stub_and_keeps_a_backup(demo: Course) -> None:
+    git_commit_all(demo.root)
+    stub = demo.root / "katas/01_demo/stub.py"
+    original = stub.read_text()
+    stub.write_text("my precious work\n")
+    git_commit_all(demo.root)  # even committed work is found behind
+    result = runner.invoke(app, ["reset", "01", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert stub.read_text() == original
+    backups = list((demo.root / ".kata/backups").glob("01_demo-*.py"))
+    assert [b.read_text() for b in backups] == ["my precious work\n"]
+
+
+def test_reset_asks_first_and_keeps_the_work_when_refused(demo: Course) -> None:
+    git_commit_all(demo.root)
+    stub = demo.root / "katas/01_demo/stub.py"
+    stub.write_text("my precious work\n")
+    result = runner.invoke(app, ["reset", "01"], input="n\n")
+    assert result.exit_code == 1
+    assert stub.read_text() == "my precious work\n"
+
+
+def test_reset_outside_git_explains_why_it_cannot(demo: Course) -> None:
+    result = runner.invoke(app, ["reset", "01", "--yes"])
+    assert result.exit_code == 1 and "Cannot reset 01_demo" in result.output
+
+
+def test_solution_waits_until_the_kata_is_done(demo: Course) -> None:
+    refused = runner.invoke(app, ["solution", "01"])
+    assert refused.exit_code == 1 and "not solved yet" in refused.output
+    record(demo, "01_demo", 3, 3)
+    shown = runner.invoke(app, ["solution", "01"])
+    assert shown.exit_code == 0 and "def greet" in shown.output and "Secret." in shown.output
+
+
+def test_teacher_flag_shows_the_solution_early(demo: Course) -> None:
+    result = runner.invoke(app, ["solution", "01", "--teacher"])
+    assert result.exit_code == 0 and "def greet" in result.output
+
+
+def test_new_scaffolds_a_kata_that_verify_accepts(demo: Course) -> None:
+    created = runner.invoke(app, ["new", "03_websockets", "--title", 'Talk "live"'])
+    assert created.exit_code == 0, created.output
+    for path in ("katas/03_websockets/stub.py", "katas/03_websockets/test_kata.py", "solutions/03_websockets/solution.py"):
+        assert (demo.root / path).is_file()
+    verified = runner.invoke(app, ["verify", "03"])
+    assert verified.exit_code == 0, verified.output
+
+
+def test_new_refuses_a_taken_number_or_a_bad_name(demo: Course) -> None:
+    assert "is taken" in runner.invoke(app, ["new", "02_other"]).output
+    assert "is not a kata name" in runner.invoke(app, ["new", "Web Sockets"]).output
+
+
+def test_verify_names_a_stub_that_passes(demo: Course) -> None:
+    (demo.root / "katas/01_demo/stub.py").write_text(SOLUTION)
+    result = runner.invoke(app, ["verify", "01"])
+    assert result.exit_code == 1
+    assert "the untouched stub passes: test_adds, test_greets" in result.output
+    assert "stub_sha256 in katas.toml should be" in result.output

@@ -9,12 +9,12 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import sys
-import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
 
 from graders.manifest import Kata, load_manifest
+from graders.verify import grade_outcomes
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = load_manifest(ROOT / "katas" / "katas.toml")
@@ -23,30 +23,15 @@ ALT_SOLUTIONS = ROOT / "tests" / "alt_solutions"
 README_SECTIONS = ("## The interview question", "## Your task", "## Grade it", "## What to read", "<!-- answer -->", "## The answer in depth")
 
 
-def grade(kata: Kata, target: str, tmp_path: Path) -> dict[str, str]:
-    """Outcome of each of the kata's tests (passed / failed / error / skipped) against ``target``."""
-    report = tmp_path / f"{kata.dir}-{Path(target).stem}.xml"
-    completed = subprocess.run(
-        [sys.executable, "-m", "pytest", str(kata.path), f"--kata-target={target}", "--no-grade-card",
-         "-p", "no:cacheprovider", "-q", f"--junitxml={report}"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-    assert report.exists(), f"pytest produced no report for {kata.dir}:\n{completed.stdout}\n{completed.stderr}"
-    outcomes = {}
-    for case in ElementTree.parse(report).getroot().iter("testcase"):
-        children = {child.tag for child in case}
-        outcome = "passed"
-        for tag in ("error", "failure", "skipped"):
-            if tag in children:
-                outcome = {"failure": "failed"}.get(tag, tag)
-        outcomes[case.get("name", "?")] = outcome
-    assert outcomes, f"{kata.dir} collected no tests:\n{completed.stdout}"
+def grade(kata: Kata, target: str) -> dict[str, str]:
+    outcomes = grade_outcomes(kata, target, ROOT)
+    assert outcomes, f"{kata.dir} collected no tests"
     return outcomes
 
 
 @pytest.mark.parametrize("kata", KATAS, ids=[k.dir for k in KATAS])
-def test_untouched_stub_fails_every_behaviour(kata: Kata, tmp_path: Path) -> None:
-    outcomes = grade(kata, "stub", tmp_path)
+def test_untouched_stub_fails_every_behaviour(kata: Kata) -> None:
+    outcomes = grade(kata, "stub")
     passing = [name for name, outcome in outcomes.items() if outcome not in {"failed", "error"}]
     assert not passing, f"{kata.dir}: the untouched stub does not fail these tests: {passing}"
 
@@ -62,8 +47,8 @@ def test_untouched_stub_imports_cleanly(kata: Kata) -> None:
 
 
 @pytest.mark.parametrize("kata", KATAS, ids=[k.dir for k in KATAS])
-def test_reference_solution_passes_every_behaviour(kata: Kata, tmp_path: Path) -> None:
-    outcomes = grade(kata, "solution", tmp_path)
+def test_reference_solution_passes_every_behaviour(kata: Kata) -> None:
+    outcomes = grade(kata, "solution")
     failing = {name: outcome for name, outcome in outcomes.items() if outcome != "passed"}
     assert not failing, f"{kata.dir}: the reference solution does not pass: {failing}"
 
@@ -72,10 +57,10 @@ ALTERNATIVES = sorted(ALT_SOLUTIONS.glob("*/*.py"))
 
 
 @pytest.mark.parametrize("path", ALTERNATIVES, ids=[f"{p.parent.name}/{p.name}" for p in ALTERNATIVES])
-def test_independently_written_solutions_pass_too(path: Path, tmp_path: Path) -> None:
+def test_independently_written_solutions_pass_too(path: Path) -> None:
     kata = MANIFEST.by_dir(path.parent.name)
     assert kata is not None, f"{path} is not filed under a kata's folder name"
-    outcomes = grade(kata, str(path), tmp_path)
+    outcomes = grade(kata, str(path))
     failing = {name: outcome for name, outcome in outcomes.items() if outcome != "passed"}
     assert not failing, f"{path.relative_to(ROOT)} is a correct solution but fails: {failing}"
 

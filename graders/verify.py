@@ -1,0 +1,79 @@
+"""Author checks for the course: every stub fails every behaviour, every solution passes.
+
+Each kata is graded in its own pytest process, as a learner would run it,
+with ``--no-grade-card`` so nobody's progress file is touched.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graders.manifest import Kata, file_sha256
+
+
+@dataclass
+class Verdict:
+    """What ``kata verify`` found for one kata; ``problems`` empty means the kata keeps its promises."""
+
+    kata: Kata
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def grade_outcomes(kata: Kata, target: str, cwd: Path) -> dict[str, str]:
+    """Each test's outcome (passed / failed / error / skipped) when ``target`` is graded."""
+    with tempfile.TemporaryDirectory(prefix="kata-verify-") as folder:
+        report = Path(folder) / "report.xml"
+        completed = subprocess.run(
+            [sys.executable, "-m", "pytest", str(kata.path), f"--kata-target={target}", "--no-grade-card",
+             "-p", "no:cacheprovider", "-q", f"--junitxml={report}"],
+            cwd=cwd, capture_output=True, text=True, timeout=900,
+        )  # fmt: skip
+        if not report.exists():
+            tail = (completed.stdout + completed.stderr).strip().splitlines()[-5:]
+            raise RuntimeError(f"pytest wrote no report for {kata.dir}: {' / '.join(tail)}")
+        outcomes: dict[str, str] = {}
+        for case in ElementTree.parse(report).getroot().iter("testcase"):
+            tags = {child.tag for child in case}
+            outcome = "passed"
+            for tag, name in (("skipped", "skipped"), ("failure", "failed"), ("error", "error")):
+                if tag in tags:
+                    outcome = name
+            outcomes[case.get("name", "?")] = outcome
+        return outcomes
+
+
+def verify_kata(kata: Kata, cwd: Path) -> Verdict:
+    verdict = Verdict(kata)
+    for path in (kata.stub, kata.tests, kata.readme, kata.solution):
+        if not path.is_file():
+            verdict.problems.append(f"{path.name} is missing ({path})")
+    if verdict.problems:
+        return verdict
+    if kata.stub_sha256 != file_sha256(kata.stub):
+        verdict.problems.append(f'stub_sha256 in katas.toml should be "{file_sha256(kata.stub)}"')
+    if len(kata.hints) != 3:
+        verdict.problems.append(f"expected three hints, found {len(kata.hints)}")
+    try:
+        stub = grade_outcomes(kata, "stub", cwd)
+        solution = grade_outcomes(kata, "solution", cwd)
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        verdict.problems.append(str(exc))
+        return verdict
+    if not stub:
+        verdict.problems.append("its tests collected nothing")
+    passing = sorted(name for name, outcome in stub.items() if outcome not in {"failed", "error"})
+    if passing:
+        verdict.problems.append(f"the untouched stub passes: {', '.join(passing)}")
+    failing = sorted(name for name, outcome in solution.items() if outcome != "passed")
+    if failing:
+        verdict.problems.append(f"the solution fails: {', '.join(failing)}")
+    return verdict

@@ -1,0 +1,275 @@
+"""Kata 04 · Validation errors: FastAPI's default 422 body, custom messages and replaced handlers.
+
+/v1 keeps FastAPI's default error body; the main app answers with {"errors": [...]}.
+"""
+
+import pytest
+from starlette.testclient import TestClient
+
+SKU_MESSAGE = "sku must look like ABC-123"
+GOOD_ITEM = {"name": "Keyboard", "price": 49.5, "sku": "KEY-001"}
+BAD_ITEM = {"price": -5, "sku": "nope"}  # name missing, price not > 0, sku in the wrong shape
+CUSTOM_ERROR_KEYS = {"location", "field", "message", "type"}
+
+
+def json_of(sent: str, response):
+    """The response's JSON, or a clear failure when the answer is not JSON."""
+    try:
+        return response.json()
+    except ValueError:
+        pytest.fail(f"{sent} → expected a JSON answer, got {response.status_code}: {response.text[:200]!r}", pytrace=False)
+
+
+def default_errors(sent: str, response) -> list[dict]:
+    """The `detail` list of FastAPI's default 422 body, after checking the body has that shape."""
+    body = json_of(sent, response)
+    assert isinstance(body, dict) and set(body) == {"detail"} and isinstance(body["detail"], list), (
+        f"{sent} → expected FastAPI's default body {{\"detail\": [...]}}, got {response.text}"
+    )
+    for error in body["detail"]:
+        assert isinstance(error, dict) and {"type", "loc", "msg", "input"} <= set(error), (
+            f"{sent} → expected every error to carry type, loc, msg and input, got {error}"
+        )
+    return body["detail"]
+
+
+def custom_errors(sent: str, response) -> list[dict]:
+    """The `errors` list of the kata's own 422 body, after checking the body has that shape."""
+    body = json_of(sent, response)
+    assert isinstance(body, dict) and set(body) == {"errors"} and isinstance(body["errors"], list), (
+        f'{sent} → expected the body {{"errors": [...]}}, got {response.text}'
+    )
+    for error in body["errors"]:
+        assert isinstance(error, dict) and set(error) == CUSTOM_ERROR_KEYS, (
+            f"{sent} → expected every error to have exactly location, field, message and type, got {error}"
+        )
+    return sorted(body["errors"], key=lambda error: (str(error["location"]), str(error["field"])))
+
+
+def only_error(sent: str, response, errors: list[dict]) -> dict:
+    assert len(errors) == 1, f"{sent} → expected exactly one error, got {len(errors)}: {response.text}"
+    return errors[0]
+
+
+# --- /v1: FastAPI's default 422 body --------------------------------------------------------
+
+
+@pytest.mark.points(3)
+def test_v1_lists_every_failing_body_field(client):
+    """POST /v1/items with three bad fields answers 422 with FastAPI's default body listing all three."""
+    sent = f"POST /v1/items {BAD_ITEM}"
+    response = client.post("/v1/items", json=BAD_ITEM)
+    assert response.status_code == 422, f"{sent} → expected 422, got {response.status_code}: {response.text}"
+    errors = default_errors(sent, response)
+    by_loc = {tuple(error["loc"]): error for error in errors}
+    assert len(errors) == 3 and set(by_loc) == {("body", "name"), ("body", "price"), ("body", "sku")}, (
+        f'{sent} → expected one error at each of ["body", "name"], ["body", "price"], ["body", "sku"], '
+        f"got {response.text}"
+    )
+    name, price = by_loc[("body", "name")], by_loc[("body", "price")]
+    assert (name["type"], name["msg"], name["input"]) == ("missing", "Field required", BAD_ITEM), (
+        f'{sent} → expected name: type "missing", msg "Field required", input the whole body, got {name}'
+    )
+    assert price["type"] == "greater_than" and price["input"] == -5, (
+        f'{sent} → expected price: type "greater_than" with input -5, got {price}'
+    )
+    assert price["msg"].startswith("Input should be greater than 0"), (
+        f'{sent} → expected price msg "Input should be greater than 0", got {price["msg"]!r}'
+    )
+
+
+def test_v1_custom_validator_message_reaches_the_client(client):
+    """POST /v1/items with sku "abc-123" answers 422 whose msg carries the model's own message."""
+    item = {**GOOD_ITEM, "sku": "abc-123"}
+    sent = f"POST /v1/items {item}"
+    response = client.post("/v1/items", json=item)
+    assert response.status_code == 422, f"{sent} → expected 422, got {response.status_code}: {response.text}"
+    error = only_error(sent, response, default_errors(sent, response))
+    assert error["loc"] == ["body", "sku"], f'{sent} → expected loc ["body", "sku"], got {error["loc"]}'
+    assert SKU_MESSAGE in error["msg"], f"{sent} → expected {SKU_MESSAGE!r} in msg, got {error['msg']!r}"
+    assert error["input"] == "abc-123", f'{sent} → expected input "abc-123", got {error["input"]!r}'
+
+
+def test_v1_limit_that_is_not_a_number_is_int_parsing(client):
+    """GET /v1/items?limit=ten answers 422 with type "int_parsing" at ["query", "limit"]."""
+    sent = "GET /v1/items?limit=ten"
+    response = client.get("/v1/items", params={"limit": "ten"})
+    assert response.status_code == 422, f"{sent} → expected 422, got {response.status_code}: {response.text}"
+    error = only_error(sent, response, default_errors(sent, response))
+    assert (error["loc"], error["type"], error["input"]) == (["query", "limit"], "int_parsing", "ten"), (
+        f'{sent} → expected loc ["query", "limit"], type "int_parsing", input "ten", got {error}'
+    )
+
+
+@pytest.mark.parametrize(
+    ("limit", "error_type"), [("0", "greater_than_equal"), ("101", "less_than_equal")], ids=["limit=0", "limit=101"]
+)
+def test_v1_limit_out_of_bounds_names_the_bound(client, limit, error_type):
+    """GET /v1/items with limit outside 1..100 answers 422 naming the broken bound."""
+    sent = f"GET /v1/items?limit={limit}"
+    response = client.get("/v1/items", params={"limit": limit})
+    assert response.status_code == 422, f"{sent} → expected 422, got {response.status_code}: {response.text}"
+    error = only_error(sent, response, default_errors(sent, response))
+    assert (error["loc"], error["type"]) == (["query", "limit"], error_type), (
+        f'{sent} → expected loc ["query", "limit"] with type "{error_type}", got {error}'
+    )
+
+
+def test_v1_valid_requests_still_work(client):
+    """POST /v1/items with a good item answers 201, and GET /v1/items lists it."""
+    sent = f"POST /v1/items {GOOD_ITEM}"
+    response = client.post("/v1/items", json=GOOD_ITEM)
+    assert response.status_code == 201, f"{sent} → expected 201, got {response.status_code}: {response.text}"
+    listed = client.get("/v1/items")
+    assert listed.status_code == 200, f"GET /v1/items → expected 200, got {listed.status_code}: {listed.text}"
+    items = json_of("GET /v1/items", listed)
+    assert any(isinstance(item, dict) and item.get("sku") == GOOD_ITEM["sku"] for item in items), (
+        f"GET /v1/items after {sent} → expected the item in the list, got {listed.text}"
+    )
+
+
+# --- the main app: the kata's own 422 body ---------------------------------------------------
+
+
+@pytest.mark.points(3)
+def test_main_app_lists_every_failing_field_in_its_own_format(client):
+    """POST /items with three bad fields answers 422 {"errors": [...]} with location, field, message, type."""
+    sent = f"POST /items {BAD_ITEM}"
+    response = client.post("/items", json=BAD_ITEM)
+    assert response.status_code == 422, f"{sent} → expected 422, got {response.status_code}: {response.text}"
+    errors = custom_errors(sent, response)
+    places = [(error["location"], error["field"]) for error in errors]
+    assert places == [("body", "name"), ("body", "price"), ("body", "sku")], (
+        f"{sent} → expected one error for each of body name, price and sku, got {response.text}"
+    )
+    name, price, sku = errors
+    assert name == {"location": "body", "field": "name", "message": "Field required", "type": "missing"}, (
+        f'{sent} → expected {{"location": "body", "field": "name", "message": "Field required", "type": "missing"}}, '
+        f"got {name}"
+    )
+    assert price["type"] == "greater_than" and str(price["message"]).startswith("Input should be greater than 0"), (
+        f'{sent} → expected price: type "greater_than", message "Input should be greater than 0", got {price}'
+    )
+    assert SKU_MESSAGE in str(sku["message"]), f"{sent} → expected {SKU_MESSAGE!r} in the sku message, got {sku}"
+
+
+def test_main_app_query_errors_use_its_own_format(client):
+    """GET /items?limit=101 answers 422 {"errors": [...]} with location "query" and field "limit"."""
+    sent = "GET /items?limit=101"
+    response = client.get("/items", params={"limit": "101"})
+    assert response.status_code == 422, f"{sent} → expected 422, got {response.status_code}: {response.text}"
+    error = only_error(sent, response, custom_errors(sent, response))
+    expected = {
+        "location": "query",
+        "field": "limit",
+        "message": "Input should be less than or equal to 100",
+        "type": "less_than_equal",
+    }
+    assert error == expected, f"{sent} → expected {expected}, got {error}"
+
+
+def test_main_app_path_errors_use_its_own_format(client):
+    """GET /items/abc answers 422 {"errors": [...]} with location "path" and type "int_parsing"."""
+    sent = "GET /items/abc"
+    response = client.get("/items/abc")
+    assert response.status_code == 422, f"{sent} → expected 422, got {response.status_code}: {response.text}"
+    error = only_error(sent, response, custom_errors(sent, response))
+    assert (error["location"], error["field"], error["type"]) == ("path", "item_id", "int_parsing"), (
+        f'{sent} → expected location "path", field "item_id", type "int_parsing", got {error}'
+    )
+    assert isinstance(error["message"], str) and error["message"], f"{sent} → expected a message, got {error}"
+
+
+def test_main_app_missing_body_has_an_empty_field(client):
+    """POST /items with no body at all answers 422 with one error: location "body", field ""."""
+    sent = "POST /items without a body"
+    response = client.post("/items")
+    assert response.status_code == 422, f"{sent} → expected 422, got {response.status_code}: {response.text}"
+    error = only_error(sent, response, custom_errors(sent, response))
+    expected = {"location": "body", "field": "", "message": "Field required", "type": "missing"}
+    assert error == expected, f"{sent} → expected {expected}, got {error}"
+
+
+def test_sku_must_look_like_abc_123(client):
+    """An sku that is not 3 capital letters, a dash and 3 digits is refused with the model's message."""
+    for sku in ["abc-123", "ABC123", "ABCD-123", "AB-123", "ABC-12", "ABC-1234", "ABC-12X"]:
+        item = {**GOOD_ITEM, "sku": sku}
+        sent = f"POST /items {item}"
+        response = client.post("/items", json=item)
+        assert response.status_code == 422, f"{sent} → expected 422, got {response.status_code}: {response.text}"
+        assert SKU_MESSAGE in response.text, f"{sent} → expected {SKU_MESSAGE!r} in the answer, got {response.text}"
+
+
+# --- routes that still work, HTTPException and a domain exception --------------------------
+
+
+def test_good_item_is_created_and_read_back(client):
+    """POST /items with a good item answers 201 with its id, and GET /items/{id} returns it."""
+    sent = f"POST /items {GOOD_ITEM}"
+    response = client.post("/items", json=GOOD_ITEM)
+    assert response.status_code == 201, f"{sent} → expected 201, got {response.status_code}: {response.text}"
+    created = json_of(sent, response)
+    assert isinstance(created, dict) and isinstance(created.get("id"), int), (
+        f"{sent} → expected the item with an integer id, got {response.text}"
+    )
+    assert created == {"id": created["id"], **GOOD_ITEM}, f"{sent} → expected {GOOD_ITEM} plus its id, got {created}"
+    read = client.get(f"/items/{created['id']}")
+    assert read.status_code == 200, f"GET /items/{created['id']} → expected 200, got {read.status_code}: {read.text}"
+    assert json_of(f"GET /items/{created['id']}", read) == created, f"GET /items/{created['id']} → expected {created}, got {read.text}"
+
+
+def test_list_honours_limit_and_its_default_of_10(client):
+    """After 12 items are created, GET /items lists 10, ?limit=3 lists 3 and ?limit=100 lists 12."""
+    for number in range(12):
+        item = {**GOOD_ITEM, "sku": f"KEY-{number:03d}"}
+        response = client.post("/items", json=item)
+        assert response.status_code == 201, f"POST /items {item} → expected 201, got {response.status_code}"
+    for query, expected in [("", 10), ("?limit=3", 3), ("?limit=100", 12)]:
+        response = client.get(f"/items{query}")
+        assert response.status_code == 200, f"GET /items{query} → expected 200, got {response.status_code}: {response.text}"
+        listed = json_of(f"GET /items{query}", response)
+        assert isinstance(listed, list) and len(listed) == expected, (
+            f"GET /items{query} with 12 items stored → expected a list of {expected}, got {response.text[:200]}"
+        )
+
+
+@pytest.mark.points(2)
+def test_unknown_item_answers_404_with_a_json_body(client):
+    """GET /items/424242 (no such item) answers 404 {"error": "item_not_found", "item_id": 424242}."""
+    sent = "GET /items/424242"
+    response = client.get("/items/424242")
+    expected = {"error": "item_not_found", "item_id": 424242}
+    assert response.status_code == 404, f"{sent} → expected 404, got {response.status_code}: {response.text}"
+    assert json_of(sent, response) == expected, f"{sent} → expected {expected}, got {response.text}"
+
+
+def test_item_not_found_is_handled_wherever_it_is_raised(kata_module, app):
+    """Raising ItemNotFound(7) in any route of the app answers 404 {"error": "item_not_found", "item_id": 7}."""
+    item_not_found = getattr(kata_module, "ItemNotFound", None)
+    assert isinstance(item_not_found, type) and issubclass(item_not_found, Exception), (
+        "the kata defines no exception class `ItemNotFound`"
+    )
+
+    def raises_item_not_found():
+        raise item_not_found(7)
+
+    app.add_api_route("/kata-test/raises-item-not-found", raises_item_not_found)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/kata-test/raises-item-not-found")
+    sent = "a route raising ItemNotFound(7)"
+    expected = {"error": "item_not_found", "item_id": 7}
+    assert response.status_code == 404, f"{sent} → expected 404, got {response.status_code}: {response.text}"
+    assert json_of(sent, response) == expected, f"{sent} → expected {expected}, got {response.text}"
+
+
+@pytest.mark.points(2)
+def test_admin_answers_401_with_www_authenticate(client):
+    """GET /admin answers 401 {"detail": "Not authenticated"} with the header WWW-Authenticate: Bearer."""
+    sent = "GET /admin"
+    response = client.get("/admin")
+    assert response.status_code == 401, f"{sent} → expected 401, got {response.status_code}: {response.text}"
+    assert json_of(sent, response) == {"detail": "Not authenticated"}, (
+        f'{sent} → expected {{"detail": "Not authenticated"}}, got {response.text}'
+    )
+    header = response.headers.get("www-authenticate")
+    assert header == "Bearer", f"{sent} → expected the header WWW-Authenticate: Bearer, got {header!r}"

@@ -184,6 +184,14 @@ def next_command(
     console.print(f"Now: [bold]{following[0].id}[/bold] · {following[0].title}. `kata` shows the task.")
 
 
+@app.command("watch")
+def watch_command() -> None:
+    """Regrade the current kata each time you save, and move on when it is done."""
+    from graders.watch import watch_course
+
+    raise typer.Exit(code=watch_course(course(), console))
+
+
 @app.command("reset")
 def reset_command(
     name: Annotated[str, typer.Argument(help="Kata number or name, e.g. 07.")],

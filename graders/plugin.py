@@ -300,7 +300,7 @@ class KataGrader:
         if show_card and self.config.get_verbosity() <= 0:
             # The card replaces pytest's FAILURES section and short summary; -v brings them back.
             self.config.option.tbstyle = "no"
-            terminalreporter.reportchars = ""
+            terminalreporter.reportchars = "w" if "w" in terminalreporter.reportchars else ""
         result = yield
         if show_card:
             self._write_cards(terminalreporter)

@@ -1,0 +1,291 @@
+"""Kata 05 · Dependency injection: shared pieces declared once, built per request, swapped in tests."""
+
+import pytest
+
+# The data the stub gives (README: "Given").
+TITLES = {
+    1: "Structure and Interpretation of Computer Programs",
+    2: "The Pragmatic Programmer",
+}
+ALICE = {"X-Token": "alice-token"}
+
+
+def contract(kata_module, name: str):
+    """A name the README declares as the kata's contract, or a clear failure."""
+    value = getattr(kata_module, name, None)
+    if not callable(value):
+        pytest.fail(f"the graded file must define `{name}` (the README's contract), found {value!r}", pytrace=False)
+    return value
+
+
+def get_json(client, url: str, headers: dict | None = None, status: int = 200):
+    """GET url; fail with a readable message unless it answers `status` with JSON."""
+    response = client.get(url, headers=headers or {})
+    sent = f"GET {url}" + ("" if headers is None else f" with {headers}" if headers else " with no X-Token")
+    assert response.status_code == status, f"{sent} → expected {status}, got {response.status_code}: {response.text}"
+    try:
+        return response.json()
+    except ValueError:
+        pytest.fail(f"{sent} → expected a JSON answer, got {response.text!r}", pytrace=False)
+
+
+def connections(client) -> dict:
+    """What GET /debug/connections says: {"opened": n, "closed": m}."""
+    return get_json(client, "/debug/connections")
+
+
+def page_ids(body) -> list:
+    items = body.get("items") if isinstance(body, dict) else None
+    assert isinstance(items, list), f'expected {{"skip": ..., "limit": ..., "items": [...]}}, got {body}'
+    return [item.get("id") if isinstance(item, dict) else item for item in items]
+
+
+def error_locations(response) -> list[list]:
+    try:
+        detail = response.json().get("detail", [])
+    except (ValueError, AttributeError):
+        return []
+    if not isinstance(detail, list):
+        return []
+    return [list(error.get("loc", [])) for error in detail if isinstance(error, dict)]
+
+
+def assert_rejected(client, url: str, where: list, headers: dict | None = None) -> None:
+    response = client.get(url, headers=headers or {})
+    assert response.status_code == 422, f"GET {url} → expected 422, got {response.status_code}: {response.text}"
+    assert where in error_locations(response), f"GET {url} → expected an error at {where}, got {response.text}"
+
+
+class FakeConnection:
+    """Stands in for the real Connection: same methods, different data."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+
+    def list_books(self, skip: int, limit: int) -> list[dict]:
+        self.calls.append(("list_books", skip, limit))
+        return [{"id": 900 + skip, "title": "Served by the override"}]
+
+    def get_book(self, book_id: int) -> dict | None:
+        self.calls.append(("get_book", book_id))
+        return {"id": book_id, "title": "Served by the override"}
+
+    def list_members(self, skip: int, limit: int) -> list[str]:
+        self.calls.append(("list_members", skip, limit))
+        return ["zed"]
+
+    def user_for_token(self, token: str) -> dict | None:
+        self.calls.append(("user_for_token", token))
+        return {"username": "zed", "role": "tester"} if token == "zed-token" else None
+
+
+# --- A shared class dependency: pagination ---------------------------------------------
+
+
+def test_books_first_page_by_default(client):
+    """GET /books answers the first 10 books with skip 0 and limit 10."""
+    body = get_json(client, "/books")
+    assert page_ids(body) == list(range(1, 11)), f"GET /books → expected books 1 to 10, got {body}"
+    assert (body.get("skip"), body.get("limit")) == (0, 10), f"GET /books → expected skip 0 and limit 10, got {body}"
+    first = body["items"][0]
+    assert first == {"id": 1, "title": TITLES[1]}, f"GET /books → expected the first item to be book 1, got {first}"
+
+
+def test_books_pages_with_skip_and_limit(client):
+    """GET /books?skip=3&limit=4 answers books 4 to 7."""
+    body = get_json(client, "/books?skip=3&limit=4")
+    assert page_ids(body) == [4, 5, 6, 7], f"GET /books?skip=3&limit=4 → expected books 4 to 7, got {body}"
+    assert (body.get("skip"), body.get("limit")) == (3, 4), (
+        f"GET /books?skip=3&limit=4 → expected skip 3 and limit 4 echoed, got {body}"
+    )
+
+
+@pytest.mark.points(2)
+def test_pagination_bounds_are_enforced(client):
+    """limit outside 1..50 or a negative skip is rejected with 422; the bounds themselves are accepted."""
+    for url in ("/books?limit=0", "/books?limit=51"):
+        assert_rejected(client, url, ["query", "limit"])
+    assert_rejected(client, "/books?skip=-1", ["query", "skip"])
+    for url, expected in (("/books?limit=1", [1]), ("/books?limit=50", list(range(1, 13)))):
+        body = get_json(client, url)
+        assert page_ids(body) == expected, f"GET {url} → expected books {expected}, got {body}"
+
+
+@pytest.mark.points(2)
+def test_members_share_the_same_pagination(client):
+    """GET /members/ pages with the same skip and limit rules as /books."""
+    body = get_json(client, "/members/", headers=ALICE)
+    assert body == {"skip": 0, "limit": 10, "items": ["alice", "bob", "carol"]}, (
+        f'GET /members/ with {ALICE} → expected {{"skip": 0, "limit": 10, "items": ["alice", "bob", "carol"]}}, got {body}'
+    )
+    body = get_json(client, "/members/?skip=1&limit=1", headers=ALICE)
+    assert body == {"skip": 1, "limit": 1, "items": ["bob"]}, (
+        f'GET /members/?skip=1&limit=1 → expected {{"skip": 1, "limit": 1, "items": ["bob"]}}, got {body}'
+    )
+    assert_rejected(client, "/members/?limit=51", ["query", "limit"], headers=ALICE)
+    assert_rejected(client, "/members/?skip=-1", ["query", "skip"], headers=ALICE)
+
+
+def test_book_by_id_or_404(client):
+    """GET /books/2 answers book 2; an unknown id answers 404 "Book not found"."""
+    body = get_json(client, "/books/2")
+    assert body == {"id": 2, "title": TITLES[2]}, f"GET /books/2 → expected {{'id': 2, 'title': {TITLES[2]!r}}}, got {body}"
+    body = get_json(client, "/books/999", status=404)
+    assert body == {"detail": "Book not found"}, f'GET /books/999 → expected {{"detail": "Book not found"}}, got {body}'
+
+
+# --- Auth for a whole router -------------------------------------------------------------
+
+
+def test_me_answers_the_owner_of_the_token(client):
+    """GET /members/me with X-Token: alice-token answers alice, the librarian."""
+    body = get_json(client, "/members/me", headers=ALICE)
+    assert body == {"username": "alice", "role": "librarian"}, (
+        f'GET /members/me with {ALICE} → expected {{"username": "alice", "role": "librarian"}}, got {body}'
+    )
+    bob = {"X-Token": "bob-token"}
+    body = get_json(client, "/members/me", headers=bob)
+    assert body == {"username": "bob", "role": "member"}, f"GET /members/me with {bob} → expected bob, got {body}"
+
+
+@pytest.mark.points(2)
+def test_every_members_route_needs_a_valid_token(client):
+    """Every /members route answers 401 "Invalid or missing token" without a valid X-Token."""
+    for url in ("/members/", "/members/me", "/members/?skip=1&limit=1"):
+        for headers in ({}, {"X-Token": "nobody-token"}):
+            body = get_json(client, url, headers=headers, status=401)
+            assert body == {"detail": "Invalid or missing token"}, (
+                f'GET {url} with {headers or "no X-Token"} → expected {{"detail": "Invalid or missing token"}}, got {body}'
+            )
+
+
+def test_public_routes_need_no_token(client):
+    """/books stays public: it answers 200 with no token and ignores a wrong one."""
+    for headers in ({}, {"X-Token": "nobody-token"}):
+        body = get_json(client, "/books/1", headers=headers)
+        assert body.get("id") == 1, f"GET /books/1 with {headers or 'no X-Token'} → expected book 1, got {body}"
+        body = get_json(client, "/books?limit=2", headers=headers)
+        assert page_ids(body) == [1, 2], f"GET /books?limit=2 with {headers or 'no X-Token'} → expected books 1 and 2, got {body}"
+
+
+# --- yield: every connection opened is closed -------------------------------------------
+
+
+def test_a_request_opens_and_closes_its_connection(client):
+    """After one GET /books, /debug/connections reports 1 opened and 1 closed."""
+    get_json(client, "/books")
+    seen = connections(client)
+    assert seen == {"opened": 1, "closed": 1}, (
+        f'GET /books, then GET /debug/connections → expected {{"opened": 1, "closed": 1}}, got {seen}'
+    )
+
+
+@pytest.mark.points(2)
+def test_connection_is_closed_when_the_route_raises(client):
+    """A 404 raised by the route still closes the connection it used."""
+    body = get_json(client, "/books/999", status=404)
+    assert body == {"detail": "Book not found"}, (
+        f'GET /books/999 → expected the route\'s own 404 {{"detail": "Book not found"}}, got {body}'
+    )
+    seen = connections(client)
+    assert seen == {"opened": 1, "closed": 1}, (
+        f'GET /books/999 (404), then GET /debug/connections → expected {{"opened": 1, "closed": 1}}, got {seen}'
+    )
+
+
+@pytest.mark.points(2)
+def test_connection_is_closed_when_the_token_is_rejected(client):
+    """A 401 raised by get_current_user still closes the connection it looked the token up with."""
+    get_json(client, "/members/me", headers={"X-Token": "nobody-token"}, status=401)
+    seen = connections(client)
+    assert seen == {"opened": 1, "closed": 1}, (
+        "GET /members/me with a wrong token (401), then GET /debug/connections → "
+        f'expected {{"opened": 1, "closed": 1}} (get_current_user uses get_db), got {seen}'
+    )
+
+
+# --- Caching: once per request, fresh for the next ---------------------------------------
+
+
+@pytest.mark.points(2)
+def test_one_connection_per_request(client):
+    """GET /members/ opens one connection, shared by get_current_user and the route."""
+    get_json(client, "/members/", headers=ALICE)
+    seen = connections(client)
+    assert seen == {"opened": 1, "closed": 1}, (
+        f'GET /members/ with {ALICE}, then GET /debug/connections → expected {{"opened": 1, "closed": 1}} '
+        f"(one connection, reused within the request), got {seen}"
+    )
+
+
+def test_each_request_gets_a_fresh_connection(client):
+    """Three requests open three connections, and all three are closed."""
+    get_json(client, "/books")
+    get_json(client, "/members/me", headers=ALICE)
+    get_json(client, "/books/3")
+    seen = connections(client)
+    assert seen == {"opened": 3, "closed": 3}, (
+        f'GET /books, /members/me, /books/3, then GET /debug/connections → expected {{"opened": 3, "closed": 3}}, got {seen}'
+    )
+
+
+# --- Overrides: the tests swap the contract's dependencies --------------------------------
+
+
+@pytest.mark.points(2)
+def test_overriding_get_db_swaps_the_database(kata_module, app, client):
+    """With get_db overridden, GET /books reads from the replacement and opens no real connection."""
+    fake = FakeConnection()
+
+    def fake_db():
+        yield fake
+
+    app.dependency_overrides[contract(kata_module, "get_db")] = fake_db
+    body = get_json(client, "/books?skip=2&limit=3")
+    assert body.get("items") == [{"id": 902, "title": "Served by the override"}], (
+        f"GET /books?skip=2&limit=3 with get_db overridden → expected the override's book, got {body}"
+    )
+    assert ("list_books", 2, 3) in fake.calls, (
+        f"GET /books?skip=2&limit=3 with get_db overridden → expected list_books(2, 3) on the override, got {fake.calls}"
+    )
+    body = get_json(client, "/books/5")
+    assert body == {"id": 5, "title": "Served by the override"}, (
+        f"GET /books/5 with get_db overridden → expected the override's book 5, got {body}"
+    )
+    seen = connections(client)
+    assert seen == {"opened": 0, "closed": 0}, (
+        f"GET /books with get_db overridden → expected the real pool untouched, /debug/connections says {seen}"
+    )
+
+
+@pytest.mark.points(2)
+def test_overriding_get_current_user_opens_the_router(kata_module, app, client):
+    """With get_current_user overridden, every /members route answers without any token."""
+    tester = {"username": "tester", "role": "auditor"}
+
+    def fake_user():
+        return tester
+
+    app.dependency_overrides[contract(kata_module, "get_current_user")] = fake_user
+    body = get_json(client, "/members/me", headers={})
+    assert body == tester, f"GET /members/me, no token, get_current_user overridden → expected {tester}, got {body}"
+    body = get_json(client, "/members/?limit=2", headers={})
+    assert body == {"skip": 0, "limit": 2, "items": ["alice", "bob"]}, (
+        f"GET /members/?limit=2, no token, get_current_user overridden → expected alice and bob, got {body}"
+    )
+
+
+def test_get_current_user_looks_tokens_up_through_get_db(kata_module, app, client):
+    """get_current_user depends on get_db: a replaced database decides who a token belongs to."""
+    fake = FakeConnection()
+
+    def fake_db():
+        yield fake
+
+    app.dependency_overrides[contract(kata_module, "get_db")] = fake_db
+    zed = {"X-Token": "zed-token"}
+    body = get_json(client, "/members/me", headers=zed)
+    assert body == {"username": "zed", "role": "tester"}, (
+        f"GET /members/me with {zed}, get_db overridden → expected zed from the override, got {body}"
+    )
+    get_json(client, "/members/me", headers=ALICE, status=401)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 
 class Status(str, Enum):
@@ -85,3 +86,28 @@ class KataResult:
     @property
     def failing(self) -> list[Behaviour]:
         return [b for b in self.graded if not b.passed]
+
+    def to_json(self) -> dict[str, Any]:
+        """Everything a grader outside this process needs (``kata grade``)."""
+        return {
+            "kata": self.kata_dir,
+            "title": self.title,
+            "status": self.status.value,
+            "score": self.score,
+            "max_score": self.max_score,
+            "tests_in_module": self.tests_in_module,
+            "complete": self.complete,
+            "crash": self.crash,
+            "behaviours": [
+                {
+                    "nodeid": b.nodeid,
+                    "name": b.name,
+                    "description": b.description,
+                    "points": b.points,
+                    "passed": b.passed,
+                    "skipped": b.skipped,
+                    "reason": b.reason,
+                }
+                for b in sorted(self.behaviours.values(), key=lambda b: b.order)
+            ],
+        }

@@ -9,6 +9,7 @@ marker and no output. Everything the card needs travels on test reports
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import threading
@@ -46,6 +47,10 @@ TIMEOUT_HELP = (
     f"Seconds one test may run before it is stopped (default {DEFAULT_TIMEOUT:g}; 0 = no limit). "
     f"Also ${ENV_TIMEOUT}."
 )
+REPORT_HELP = (
+    "Also write every kata's result as JSON to PATH, or to an inherited file descriptor "
+    "given as fd:N (what `kata grade` reads)."
+)
 NO_CARD_HELP = "Do not print the grade card or record progress (plain pytest output)."
 POINTS_MARKER = "points(n): the behaviour this test checks is worth n points in the grade card (default 1)."
 TIMEOUT_MARKER = "kata_timeout(seconds): time limit of this test, used when no option sets one."
@@ -57,6 +62,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--kata-target", dest="kata_target", default=None, metavar="TARGET", help=TARGET_HELP)
     group.addoption("--kata-timeout", dest="kata_timeout", default=None, metavar="SECONDS", help=TIMEOUT_HELP)
     group.addoption("--no-grade-card", dest="kata_no_card", action="store_true", help=NO_CARD_HELP)
+    group.addoption("--kata-report", dest="kata_report", default=None, metavar="PATH", help=REPORT_HELP)
     parser.addini("kata_target", TARGET_HELP)
     parser.addini("kata_timeout", TIMEOUT_HELP)
 
@@ -269,9 +275,13 @@ class KataGrader:
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         self.exitstatus = int(exitstatus)
-        if self.is_worker or not self.card_on or not self.target.records_progress:
+        if self.is_worker:
             return
-        self._record_progress()
+        destination = self.config.getoption("kata_report", None)
+        if destination:
+            write_report(destination, list(self.results.values()), int(exitstatus))
+        if self.card_on and self.target.records_progress:
+            self._record_progress()
 
     def _record_progress(self) -> None:
         by_root: dict[Path, list[tuple[Kata, KataResult]]] = {}
@@ -331,6 +341,16 @@ class KataGrader:
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(self.exitstatus)
+
+
+def write_report(destination: str, results: list[KataResult], exitstatus: int) -> None:
+    """The run's results as one JSON document, to a path or to ``fd:N``."""
+    document = json.dumps({"format_version": 1, "exitstatus": exitstatus, "katas": [r.to_json() for r in results]})
+    if destination.startswith("fd:"):
+        with os.fdopen(int(destination[3:]), "w", encoding="utf-8", closefd=True) as stream:
+            stream.write(document)
+        return
+    Path(destination).write_text(document, encoding="utf-8")
 
 
 def describe_behaviour(item: pytest.Item) -> str:

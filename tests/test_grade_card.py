@@ -115,3 +115,15 @@ def test_an_exception_in_the_learners_code_points_at_its_line(pytester: pytest.P
     course.kata(stub="def add(a, b):\n    return a + b\n\ndef greet(name):\n    return name.nope()\n")
     result = pytester.runpytest("katas/01_demo")
     result.stdout.fnmatch_lines(["  ✗ greet() greets by name. (2 pts)", "*stub.py:5: AttributeError: 'str' object has no attribute 'nope'"])
+
+
+def test_report_option_writes_every_result_as_json(pytester: pytest.Pytester, course: Course) -> None:
+    import json
+
+    course.kata(stub=HALF_DONE)
+    pytester.runpytest("katas/01_demo", "--kata-report=report.json")
+    report = json.loads((pytester.path / "report.json").read_text())
+    (kata,) = report["katas"]
+    assert (kata["kata"], kata["score"], kata["max_score"], kata["status"]) == ("01_demo", 1, 3, "in progress")
+    assert [(b["name"], b["passed"], b["points"]) for b in kata["behaviours"]] == [("test_adds", True, 1), ("test_greets", False, 2)]
+    assert kata["behaviours"][1]["reason"] == "greet('Ada') → expected 'Hello, Ada!', got 'Hi'"

@@ -6,7 +6,6 @@ FastAPI import, so every ``kata`` command that only reads answers instantly.
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +58,8 @@ def find_kata(manifest: Manifest, name: str) -> Kata:
     kata = manifest.find(name)
     if kata is not None:
         return kata
+    import difflib
+
     names = [k.id for k in manifest.katas] + [k.id.split("_", 1)[-1] for k in manifest.katas]
     close = difflib.get_close_matches(name.lower(), names, n=1, cutoff=0.5)
     suggestion = ""

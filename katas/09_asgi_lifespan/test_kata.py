@@ -1,0 +1,372 @@
+"""Kata 09 · ASGI, Uvicorn, startup and shutdown: a pure ASGI middleware, a lifespan, a raw ASGI app.
+
+The first tests use Starlette's TestClient (it speaks ASGI directly, lifespan included); the
+last ones run the graded app under a real Uvicorn process on 127.0.0.1 and stop it with a signal.
+"""
+
+import json
+import math
+import signal
+import time
+from collections.abc import Iterator
+
+import anyio
+import httpx
+import pytest
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.testclient import TestClient
+
+SHUTDOWN_ENV = "KATA_SHUTDOWN_FILE"
+HEADER = "x-process-time"
+NOT_LOADED = {"detail": "model not loaded"}
+
+
+@pytest.fixture
+def shutdown_file(tmp_path, monkeypatch):
+    """A report path in KATA_SHUTDOWN_FILE, set before the graded file is imported."""
+    path = tmp_path / "shutdown-report.json"
+    monkeypatch.setenv(SHUTDOWN_ENV, str(path))
+    return path
+
+
+def process_time(response, sent: str) -> float:
+    """The X-Process-Time header as a number, or a failed test that says what came back."""
+    raw = response.headers.get(HEADER)
+    assert raw is not None, f"{sent} → expected an X-Process-Time header, got headers {dict(response.headers)}"
+    try:
+        value = float(raw)
+    except ValueError:
+        pytest.fail(f"{sent} → expected X-Process-Time to be a number of seconds, got {raw!r}", pytrace=False)
+    assert math.isfinite(value) and value >= 0, f"{sent} → expected X-Process-Time ≥ 0 seconds, got {raw!r}"
+    return value
+
+
+def read_report(path, how: str, output: str = "") -> dict:
+    assert path.is_file(), f"{how} → expected the shutdown to write {SHUTDOWN_ENV}, but no file appeared. {output}"
+    text = path.read_text(encoding="utf-8")
+    try:
+        return json.loads(text)
+    except ValueError:
+        pytest.fail(f"{how} → expected JSON in {SHUTDOWN_ENV}, got {text!r}", pytrace=False)
+
+
+def slow_chunks(chunks: list[bytes], pause: float) -> Iterator[bytes]:
+    """A request body uploaded piece by piece, pausing between pieces."""
+    for index, chunk in enumerate(chunks):
+        if index:
+            time.sleep(pause)
+        yield chunk
+
+
+def last_lines(server, count: int = 3) -> str:
+    lines = [line for line in server.output().splitlines() if line.strip()]
+    return ("Uvicorn printed: " + " | ".join(lines[-count:])) if lines else ""
+
+
+async def websocket_conversation(app, state: dict, texts: list[str], timeout: float = 3.0):
+    """Talk ASGI to `app` as a server would on a websocket to /ws: (problem, accept, answers).
+
+    Done by hand rather than with TestClient.websocket_connect, which waits forever when the
+    app never answers (a middleware that swallows websocket scopes); here each wait is capped.
+    """
+    to_app, app_inbox = anyio.create_memory_object_stream(math.inf)
+    app_outbox, from_app = anyio.create_memory_object_stream(math.inf)
+    scope = {
+        "type": "websocket", "asgi": {"version": "3.0", "spec_version": "2.4"}, "http_version": "1.1",
+        "scheme": "ws", "server": ("testserver", 80), "client": ("testclient", 50000), "root_path": "",
+        "path": "/ws", "raw_path": b"/ws", "query_string": b"", "subprotocols": [], "state": dict(state),
+        "headers": [(b"host", b"testserver"), (b"connection", b"upgrade"), (b"upgrade", b"websocket"),
+                    (b"sec-websocket-version", b"13"), (b"sec-websocket-key", b"dGhlIHNhbXBsZSBub25jZQ==")],
+    }  # fmt: skip
+    crash: list[BaseException] = []
+
+    async def run_app() -> None:
+        try:
+            await app(scope, app_inbox.receive, app_outbox.send)
+        except Exception as exc:  # reported below as the problem
+            crash.append(exc)
+        finally:
+            app_outbox.close()
+
+    async def next_message(waiting_for: str):
+        try:
+            with anyio.fail_after(timeout):
+                return await from_app.receive(), None
+        except anyio.EndOfStream:
+            why = f" ({type(crash[0]).__name__}: {crash[0]})" if crash else ""
+            return None, f"the app returned without {waiting_for}{why}"
+        except TimeoutError:
+            return None, f"no {waiting_for} within {timeout:g} s"
+
+    answers: list = []
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(run_app)
+        await to_app.send({"type": "websocket.connect"})
+        accept, problem = await next_message("accepting the connection (websocket.accept)")
+        if problem is None and accept["type"] != "websocket.accept":
+            problem = f"expected websocket.accept, got {accept}"
+        for text in texts if problem is None else []:
+            await to_app.send({"type": "websocket.receive", "text": text})
+            message, problem = await next_message(f"answer to {text!r}")
+            if problem is not None:
+                break
+            if message.get("type") != "websocket.send":
+                problem = f"sent {text!r}, expected a websocket.send, got {message}"
+                break
+            try:
+                answers.append(json.loads(message.get("text") or message.get("bytes") or b""))
+            except ValueError:
+                problem = f"sent {text!r}, expected a JSON answer, got {message}"
+                break
+        await to_app.send({"type": "websocket.disconnect", "code": 1000})
+        with anyio.move_on_after(timeout):
+            while True:
+                try:
+                    await from_app.receive()
+                except anyio.EndOfStream:
+                    break
+        tasks.cancel_scope.cancel()
+    return problem, accept or {}, answers
+
+
+async def lifespan_conversation(app, timeout: float = 5.0) -> str | None:
+    """Run the app's lifespan as a server would; None when startup and shutdown both complete."""
+    to_app, app_inbox = anyio.create_memory_object_stream(math.inf)
+    app_outbox, from_app = anyio.create_memory_object_stream(math.inf)
+    scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
+    crash: list[BaseException] = []
+
+    async def run_app() -> None:
+        try:
+            await app(scope, app_inbox.receive, app_outbox.send)
+        except Exception as exc:  # reported below as the problem
+            crash.append(exc)
+        finally:
+            app_outbox.close()
+
+    problem = None
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(run_app)
+        for event in ("lifespan.startup", "lifespan.shutdown"):
+            await to_app.send({"type": event})
+            try:
+                with anyio.fail_after(timeout):
+                    answer = await from_app.receive()
+            except anyio.EndOfStream:
+                why = f" ({type(crash[0]).__name__}: {crash[0]})" if crash else ""
+                problem = (
+                    f"the app returned without answering {event}{why}: does your middleware pass"
+                    " lifespan scopes on to the app?"
+                )
+                break
+            except TimeoutError:
+                problem = f"no answer to {event} within {timeout:g} s"
+                break
+            if answer.get("type") != f"{event}.complete":
+                problem = f"{event} → expected {event}.complete, got {answer}"
+                break
+        tasks.cancel_scope.cancel()
+    return problem
+
+
+# -- the lifespan, through the TestClient ------------------------------------------------------
+
+
+def test_predict_uses_the_model_loaded_at_startup(client):
+    """POST /predict {"text": "good great"} answers 200 {"score": 3.0} once the app has started."""
+    response = client.post("/predict", json={"text": "good great"})
+    assert response.status_code == 200, (
+        f'POST /predict {{"text": "good great"}} → expected 200, got {response.status_code}: {response.text}'
+    )
+    assert response.json() == {"score": 3.0}, (
+        f'POST /predict {{"text": "good great"}} → expected {{"score": 3.0}}, got {response.text}'
+    )
+
+
+def test_no_model_before_startup(app):
+    """Before the lifespan has run, POST /predict answers 503 {"detail": "model not loaded"}."""
+    not_started = TestClient(app, raise_server_exceptions=False)  # no `with`: no startup
+    response = not_started.post("/predict", json={"text": "good"})
+    assert response.status_code == 503, (
+        f"POST /predict without startup → expected 503 (load the model in the lifespan, not at import"
+        f" or on first use), got {response.status_code}: {response.text}"
+    )
+    assert response.json() == NOT_LOADED, f"POST /predict without startup → expected {NOT_LOADED}, got {response.text}"
+
+
+def test_model_is_released_at_shutdown(app):
+    """After shutdown, the model is gone: POST /predict answers 503 again."""
+    with TestClient(app) as started:
+        during = started.post("/predict", json={"text": "good"})
+    assert during.status_code == 200, f"POST /predict after startup → expected 200, got {during.status_code}: {during.text}"
+    after = TestClient(app, raise_server_exceptions=False).post("/predict", json={"text": "good"})
+    assert after.status_code == 503, (
+        f"POST /predict after shutdown → expected 503 (release the model), got {after.status_code}: {after.text}"
+    )
+
+
+@pytest.mark.points(2)
+def test_shutdown_writes_the_report(shutdown_file, app):
+    """At shutdown, the app writes {"predictions": N} to the file named by KATA_SHUTDOWN_FILE."""
+    with TestClient(app) as started:
+        for text in ("good", "bad", "great day"):
+            response = started.post("/predict", json={"text": text})
+            assert response.status_code == 200, (
+                f'POST /predict {{"text": "{text}"}} → expected 200, got {response.status_code}: {response.text}'
+            )
+        assert not shutdown_file.exists(), (
+            f"3 predictions, app still running → expected no report yet, found {shutdown_file.read_text()!r}"
+        )
+    report = read_report(shutdown_file, "3 predictions, then shutdown")
+    assert report == {"predictions": 3}, f'3 predictions, then shutdown → expected {{"predictions": 3}}, got {report}'
+
+
+# -- the middleware ----------------------------------------------------------------------------
+
+
+def test_middleware_is_pure_asgi(app):
+    """The timing middleware is registered on the app as pure ASGI middleware, not BaseHTTPMiddleware."""
+    registered = list(getattr(app, "user_middleware", []))
+    assert registered, "app.user_middleware → expected your middleware (app.add_middleware(...)), found none"
+    based = [m for m in registered if isinstance(m.cls, type) and issubclass(m.cls, BaseHTTPMiddleware)]
+    assert not based, (
+        f"app.user_middleware → expected a pure ASGI middleware, found BaseHTTPMiddleware {based}"
+        " (@app.middleware('http') registers one)"
+    )
+
+
+@pytest.mark.points(2)
+def test_every_http_response_has_x_process_time(client):
+    """Every HTTP response carries X-Process-Time in seconds: 200, 422, 404 and the raw app's."""
+    requests = [
+        ("POST /predict (valid)", lambda: client.post("/predict", json={"text": "good"})),
+        ("POST /predict (no text)", lambda: client.post("/predict", json={})),
+        ("GET /no-such-page", lambda: client.get("/no-such-page")),
+        ("GET /raw/hello", lambda: client.get("/raw/hello")),
+    ]
+    for sent, send in requests:
+        value = process_time(send(), sent)
+        assert value < 5, f"{sent} → expected X-Process-Time in seconds (well under 5), got {value}"
+
+
+def test_lifespan_runs_through_the_middleware(app):
+    """With the middleware in place, the lifespan still runs: the model answers, timed."""
+    problem = anyio.run(lifespan_conversation, app)
+    assert problem is None, f"lifespan scope → {problem}"
+    with TestClient(app) as started:
+        response = started.post("/predict", json={"text": "love"})
+    process_time(response, 'POST /predict {"text": "love"}')
+    assert response.status_code == 200, (
+        f'POST /predict {{"text": "love"}} with the middleware → expected 200 (the lifespan must reach'
+        f" the app), got {response.status_code}: {response.text}"
+    )
+
+
+def test_websocket_passes_through_the_middleware(client, app):
+    """/ws answers each text with {"score": ...}, through the middleware, with no timing header."""
+    timed = client.post("/predict", json={"text": "good"})
+    assert HEADER in timed.headers, (
+        "websocket /ws is graded with your middleware in place: register it first"
+        f" (POST /predict had no X-Process-Time, headers {dict(timed.headers)})"
+    )
+    texts = ["awful bad", "I love it"]
+    problem, accept, answers = client.portal.call(websocket_conversation, app, client.app_state, texts)
+    assert problem is None, f"websocket /ws → {problem}"
+    names = {bytes(name).lower() for name, _ in accept.get("headers", [])}
+    assert HEADER.encode() not in names, (
+        "websocket /ws → expected the middleware to leave websockets alone, but the handshake got X-Process-Time"
+    )
+    for text, answer, score in zip(texts, answers, (-3.0, 2.0)):
+        assert answer == {"score": score}, f"websocket /ws sent {text!r} → expected {{'score': {score}}}, got {answer}"
+
+
+# -- the raw ASGI app --------------------------------------------------------------------------
+
+
+def test_raw_app_answers_with_the_path_inside_the_mount(client):
+    """GET /raw/hello/world answers 200 text/plain "GET /hello/world" plus a newline."""
+    response = client.get("/raw/hello/world")
+    assert response.status_code == 200, f"GET /raw/hello/world → expected 200, got {response.status_code}: {response.text}"
+    assert response.headers.get("content-type", "").startswith("text/plain"), (
+        f"GET /raw/hello/world → expected content-type text/plain, got {response.headers.get('content-type')!r}"
+    )
+    assert response.text == "GET /hello/world\n", f"GET /raw/hello/world → expected 'GET /hello/world\\n', got {response.text!r}"
+
+
+def test_raw_app_echoes_the_request_body(client):
+    """POST /raw/echo with the body "ping" answers "POST /echo", a newline, then "ping"."""
+    response = client.post("/raw/echo", content=b"ping")
+    assert response.status_code == 200, f"POST /raw/echo 'ping' → expected 200, got {response.status_code}: {response.text}"
+    assert response.text == "POST /echo\nping", f"POST /raw/echo 'ping' → expected 'POST /echo\\nping', got {response.text!r}"
+
+
+# -- under a real Uvicorn ----------------------------------------------------------------------
+
+
+@pytest.mark.kata_timeout(30)
+def test_uvicorn_serves_the_startup_model(serve):
+    """Under Uvicorn, the first POST /predict is answered by the model loaded at startup."""
+    server = serve()
+    with httpx.Client(base_url=server.url, timeout=5) as http:
+        response = http.post("/predict", json={"text": "great"})
+    assert response.status_code == 200, (
+        f"Uvicorn: POST /predict → expected 200, got {response.status_code}: {response.text} {last_lines(server)}"
+    )
+    assert response.json() == {"score": 2.0}, f'Uvicorn: POST /predict {{"text": "great"}} → expected {{"score": 2.0}}, got {response.text}'
+    process_time(response, "Uvicorn: POST /predict")
+
+
+@pytest.mark.kata_timeout(30)
+def test_x_process_time_measures_the_request(serve):
+    """Under Uvicorn, X-Process-Time covers the wait for a slow body (≥ 0.3 s) and is small for a quick one."""
+    server = serve()
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        body = slow_chunks([b'{"text": "go', b"od gr", b'eat"}'], pause=0.3)
+        slow = http.post("/predict", content=body, headers={"content-type": "application/json"})
+        quick = http.post("/predict", json={"text": "good"})
+    slow_time = process_time(slow, "Uvicorn: POST /predict, body sent over 0.6 s")
+    quick_time = process_time(quick, "Uvicorn: POST /predict, quick")
+    assert 0.3 <= slow_time < 30, (
+        f"Uvicorn: POST /predict, body sent over 0.6 s → expected X-Process-Time between 0.3 and 30 seconds,"
+        f" got {slow_time} (start the clock when the request comes in, stop it when the response starts)"
+    )
+    assert quick_time < slow_time, (
+        f"Uvicorn: a quick POST /predict after a 0.6 s one → expected a smaller X-Process-Time, got"
+        f" {quick_time} vs {slow_time} (start the clock for each request)"
+    )
+
+
+@pytest.mark.kata_timeout(30)
+def test_raw_app_reads_a_body_that_arrives_in_pieces(serve):
+    """Under Uvicorn, the raw app echoes a body uploaded in three pieces, not just the first."""
+    server = serve()
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        response = http.post("/raw/upload", content=slow_chunks([b"one,", b"two,", b"three"], pause=0.1))
+    assert response.status_code == 200, (
+        f"Uvicorn: POST /raw/upload in 3 pieces → expected 200, got {response.status_code}: {response.text} {last_lines(server)}"
+    )
+    assert response.text == "POST /upload\none,two,three", (
+        f"Uvicorn: POST /raw/upload 'one,' 'two,' 'three' → expected 'POST /upload\\none,two,three',"
+        f" got {response.text!r} (read messages until more_body is false)"
+    )
+
+
+@pytest.mark.points(2)
+@pytest.mark.kata_timeout(30)
+@pytest.mark.parametrize("stop_with", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_graceful_shutdown_under_uvicorn(serve, tmp_path, stop_with):
+    """Under Uvicorn, stopping the server with a signal runs the shutdown, which writes the report."""
+    report_path = tmp_path / "shutdown-report.json"
+    server = serve(env={SHUTDOWN_ENV: str(report_path)})
+    how = f"Uvicorn: 2 predictions, then {stop_with.name}"
+    with httpx.Client(base_url=server.url, timeout=5) as http:
+        for text in ("good", "hate"):
+            response = http.post("/predict", json={"text": text})
+            assert response.status_code == 200, (
+                f'Uvicorn: POST /predict {{"text": "{text}"}} → expected 200, got {response.status_code}: {response.text}'
+            )
+    assert not report_path.exists(), f"{how}: server still running → expected no report yet, found {report_path.read_text()!r}"
+    code = server.stop(stop_with)
+    report = read_report(report_path, how, last_lines(server))
+    assert report == {"predictions": 2}, f'{how} → expected {{"predictions": 2}}, got {report}'
+    assert code in (0, -stop_with), f"{how} → expected a clean exit, got exit code {code}. {last_lines(server)}"

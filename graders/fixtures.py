@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from graders.loader import KataImportError, display_path, import_graded_file
+from graders.loader import KataImportError, describe_exception, display_path, exception_location, import_graded_file
 from graders.manifest import Kata
 from graders.servers import ServerProcess, free_port, start_server, uvicorn_command
 from graders.timelimit import KataTimeout
@@ -75,12 +75,18 @@ class KataFixtures:
             overrides.clear()
 
     @pytest.fixture
-    def client(self, app: Any, kata: Kata) -> Iterator[Any]:
+    def client(self, app: Any, kata: Kata, kata_file: Path) -> Iterator[Any]:
         """A Starlette TestClient for ``app``, with its lifespan started and stopped around the test."""
         from starlette.testclient import TestClient  # imported only when a kata needs it
 
         test_client = TestClient(app)
-        test_client.__enter__()
+        try:
+            test_client.__enter__()
+        except Exception as exc:  # a broken lifespan or middleware: say so in one line
+            where = exception_location(exc, kata_file)
+            pytest.fail(
+                f"{where}starting the app (its lifespan startup) failed: {describe_exception(exc)}", pytrace=False
+            )
         yield test_client
         if kata.dir in self.grader.hung:
             # The client's event-loop thread is stuck in the learner's endless loop;

@@ -69,6 +69,13 @@ def describe_exception(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
+def exception_location(exc: BaseException, path: Path) -> str:
+    """``file:line: `` inside the graded file where ``exc`` passed, or nothing when it never did."""
+    resolved = str(path.resolve())
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename and str(Path(f.filename).resolve()) == resolved]
+    return f"{display_path(path)}:{frames[-1].lineno}: " if frames else ""
+
+
 def _where(exc: BaseException, path: Path) -> str:
     """``file:line`` of the deepest frame in the graded file, else of the deepest frame."""
     frames = traceback.extract_tb(exc.__traceback__)

@@ -119,3 +119,17 @@ def test_marker_sets_a_tests_time_limit(pytester: pytest.Pytester, course: Cours
     result = pytester.runpytest_subprocess("katas/01_demo")
     assert time.monotonic() - started < 5
     result.stdout.fnmatch_lines(["*the test took longer than 1 s*"])
+
+
+def test_a_broken_lifespan_is_one_line_naming_the_learners_line(pytester: pytest.Pytester, course: Course) -> None:
+    stub = (
+        "from contextlib import asynccontextmanager\nfrom fastapi import FastAPI\n\n"
+        "@asynccontextmanager\nasync def lifespan(app):\n    raise RuntimeError('no model file')\n    yield\n\n"
+        "app = FastAPI(lifespan=lifespan)\n"
+    )
+    tests = "def test_root(client):\n    '''GET / works.'''\n    client.get('/')\n"
+    course.kata(stub=stub, tests=tests, pristine="")
+    result = pytester.runpytest("katas/01_demo")
+    result.stdout.fnmatch_lines(
+        ["  ✗ GET / works.", "      katas/01_demo/stub.py:6: starting the app (its lifespan startup) failed: RuntimeError: no model file"]
+    )

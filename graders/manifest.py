@@ -12,6 +12,7 @@ from pathlib import Path
 
 MANIFEST_NAME = "katas.toml"
 FORMAT_VERSION = 1
+DEFAULT_LEARNER_FILES = ("stub.py",)
 
 
 class ManifestError(Exception):
@@ -29,6 +30,8 @@ class Kata:
     hints: tuple[str, ...]
     stub_sha256: str
     katas_dir: Path
+    # Files inside the kata folder the learner writes; every other file there is the grader's.
+    learner_files: tuple[str, ...] = DEFAULT_LEARNER_FILES
 
     @property
     def path(self) -> Path:
@@ -142,4 +145,19 @@ def _kata_from_entry(path: Path, index: int, entry: object) -> Kata:
         hints=tuple(hints),
         stub_sha256=str(entry.get("stub_sha256", "")),
         katas_dir=path.parent.resolve(),
+        learner_files=_learner_files(path, entry),
     )
+
+
+def _learner_files(path: Path, entry: dict) -> tuple[str, ...]:
+    """``learner_files = [...]``: relative paths inside the kata folder; ``stub.py`` when absent."""
+    value = entry.get("learner_files")
+    if value is None:
+        return DEFAULT_LEARNER_FILES
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ManifestError(f"{path}: learner_files of kata {entry['id']!r} must be a list of file names")
+    for name in value:
+        parts = Path(name).parts
+        if Path(name).is_absolute() or ".." in parts or name.startswith("~"):
+            raise ManifestError(f"{path}: learner_files of kata {entry['id']!r}: {name!r} must stay inside the kata folder")
+    return tuple(Path(name).as_posix() for name in value)

@@ -53,7 +53,13 @@ def test_reference_solution_passes_every_behaviour(kata: Kata) -> None:
     assert not failing, f"{kata.dir}: the reference solution does not pass: {failing}"
 
 
-ALTERNATIVES = sorted(ALT_SOLUTIONS.glob("*/*.py"))
+def is_alternative_solution(path: Path) -> bool:
+    """A .py file under tests/alt_solutions/<kata>/, but not a companion learner file such as gunicorn.conf.py."""
+    kata = MANIFEST.by_dir(path.parent.name)
+    return kata is None or path.name not in kata.learner_files or path.name == "stub.py"
+
+
+ALTERNATIVES = sorted(p for p in ALT_SOLUTIONS.glob("*/*.py") if is_alternative_solution(p))
 
 
 @pytest.mark.parametrize("path", ALTERNATIVES, ids=[f"{p.parent.name}/{p.name}" for p in ALTERNATIVES])

@@ -53,18 +53,23 @@ def test_reference_solution_passes_every_behaviour(kata: Kata) -> None:
     assert not failing, f"{kata.dir}: the reference solution does not pass: {failing}"
 
 
+def kata_dir_of(path: Path) -> str:
+    """tests/alt_solutions/<kata>/[any folder/]solution.py belongs to <kata>."""
+    return path.relative_to(ALT_SOLUTIONS).parts[0]
+
+
 def is_alternative_solution(path: Path) -> bool:
     """A .py file under tests/alt_solutions/<kata>/, but not a companion learner file such as gunicorn.conf.py."""
-    kata = MANIFEST.by_dir(path.parent.name)
+    kata = MANIFEST.by_dir(kata_dir_of(path))
     return kata is None or path.name not in kata.learner_files or path.name == "stub.py"
 
 
-ALTERNATIVES = sorted(p for p in ALT_SOLUTIONS.glob("*/*.py") if is_alternative_solution(p))
+ALTERNATIVES = sorted(p for p in ALT_SOLUTIONS.rglob("*.py") if is_alternative_solution(p))
 
 
-@pytest.mark.parametrize("path", ALTERNATIVES, ids=[f"{p.parent.name}/{p.name}" for p in ALTERNATIVES])
+@pytest.mark.parametrize("path", ALTERNATIVES, ids=[str(p.relative_to(ALT_SOLUTIONS)) for p in ALTERNATIVES])
 def test_independently_written_solutions_pass_too(path: Path) -> None:
-    kata = MANIFEST.by_dir(path.parent.name)
+    kata = MANIFEST.by_dir(kata_dir_of(path))
     assert kata is not None, f"{path} is not filed under a kata's folder name"
     outcomes = grade(kata, str(path))
     failing = {name: outcome for name, outcome in outcomes.items() if outcome != "passed"}

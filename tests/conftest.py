@@ -99,3 +99,44 @@ def write_file(pytester: pytest.Pytester) -> Callable[[str, str], Path]:
         return path
 
     return write
+
+
+SERVER_WORDS = ("uvicorn", "gunicorn")
+
+
+def server_processes() -> dict[int, str]:
+    """Every running Uvicorn or Gunicorn process on this machine, by pid (Linux /proc)."""
+    found: dict[int, str] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue
+        if any(word in command for word in SERVER_WORDS) and "pytest" not in command:
+            found[int(entry.name)] = command
+    return found
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_SERVERS_BEFORE] = server_processes() if Path("/proc").is_dir() else {}
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The suite starts real servers; none may outlive it (issue: no leftover processes)."""
+    if not Path("/proc").is_dir() or hasattr(session.config, "workerinput"):
+        return
+    import time
+
+    before = session.config.stash.get(_SERVERS_BEFORE, {})
+    deadline = time.monotonic() + 5
+    leftovers = {pid: cmd for pid, cmd in server_processes().items() if pid not in before}
+    while leftovers and time.monotonic() < deadline:
+        time.sleep(0.2)
+        leftovers = {pid: cmd for pid, cmd in server_processes().items() if pid not in before}
+    if leftovers:
+        lines = "\n".join(f"  {pid}: {cmd[:160]}" for pid, cmd in leftovers.items())
+        print(f"\nserver processes left behind by the test suite:\n{lines}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_SERVERS_BEFORE = pytest.StashKey[dict[int, str]]()

@@ -111,11 +111,36 @@ def bench_overhead(course: Path, runs: int) -> list[tuple[str, str]]:
     ]
 
 
-def bench_cold_kata(course: Path, runs: int) -> list[tuple[str, str]]:
-    pytest = [str(BIN / "python"), "-m", "pytest", "katas/01_first_app", "-q", "-p", "no:cacheprovider"]
-    median, _ = median_seconds(lambda: run(pytest, course), runs)
-    interpreter, _ = median_seconds(lambda: run([str(BIN / "python"), "-c", "pass"], course), runs)
-    return [("pytest katas/01_first_app, cold", f"{median:.3f} s"), ("  of which a bare interpreter", f"{interpreter:.3f} s")]
+def import_seconds(command: list[str], cwd: Path) -> float:
+    """Seconds spent importing top-level modules, from ``-X importtime``."""
+    completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    total = 0
+    for line in completed.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            _, cumulative, name = line.removeprefix("import time:").split("|")
+            if cumulative.strip().isdigit() and not name.startswith("  "):  # top level only
+                total += int(cumulative)
+    return total / 1e6
+
+
+def bench_cold_kata(course: Path, runs: int, kata: str = "katas/07_auth") -> list[tuple[str, str]]:
+    """One kata from a cold start, split into interpreter, imports, collection and tests."""
+    python = str(BIN / "python")
+    pytest = [python, "-m", "pytest", kata, "-q", "-p", "no:cacheprovider"]
+    full, _ = median_seconds(lambda: run(pytest, course), runs)
+    collect, _ = median_seconds(lambda: run([*pytest, "--collect-only"], course), runs)
+    interpreter, _ = median_seconds(lambda: run([python, "-c", "pass"], course), runs)
+    imports = statistics.median(
+        import_seconds([python, "-X", "importtime", "-m", "pytest", kata, "-q", "-p", "no:cacheprovider", "--collect-only"], course)
+        for _ in range(runs)
+    )
+    return [
+        (f"pytest {kata}, cold, median of {runs}", f"{full:.3f} s"),
+        ("  interpreter start", f"{interpreter:.3f} s"),
+        ("  imports (-X importtime, top level)", f"{imports:.3f} s"),
+        ("  collection (collect-only − interpreter − imports)", f"{max(collect - interpreter - imports, 0):.3f} s"),
+        ("  running the tests (full − collect-only)", f"{max(full - collect, 0):.3f} s"),
+    ]
 
 
 BENCHES = {"progress": bench_progress, "watch": bench_watch, "cold": bench_cold_kata, "overhead": bench_overhead}

@@ -69,19 +69,35 @@ def describe_exception(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
+def _deepest_frames(exc: BaseException, path: Path) -> tuple[tuple[str, int] | None, tuple[str, int] | None]:
+    """(deepest frame in ``path``, deepest frame overall) as (file, line).
+
+    Walks frames without reading source lines: a recursion bomb leaves a
+    traceback of a hundred thousand frames, and formatting them all would hang.
+    """
+    wanted = str(path.resolve())
+    resolved: dict[str, str] = {}
+    in_file = last = None
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        filename = frame.f_code.co_filename
+        last = (filename, line)
+        if filename not in resolved:
+            resolved[filename] = str(Path(filename).resolve()) if filename else ""
+        if resolved[filename] == wanted:
+            in_file = (filename, line)
+    return in_file, last
+
+
 def exception_location(exc: BaseException, path: Path) -> str:
     """``file:line: `` inside the graded file where ``exc`` passed, or nothing when it never did."""
-    resolved = str(path.resolve())
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename and str(Path(f.filename).resolve()) == resolved]
-    return f"{display_path(path)}:{frames[-1].lineno}: " if frames else ""
+    in_file, _ = _deepest_frames(exc, path)
+    return f"{display_path(path)}:{in_file[1]}: " if in_file else ""
 
 
 def _where(exc: BaseException, path: Path) -> str:
     """``file:line`` of the deepest frame in the graded file, else of the deepest frame."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    resolved = str(path.resolve())
-    in_file = [f for f in frames if f.filename and str(Path(f.filename).resolve()) == resolved]
-    frame = (in_file or frames or [None])[-1]
+    in_file, last = _deepest_frames(exc, path)
+    frame = in_file or last
     if frame is None:
         return display_path(path)
-    return f"{display_path(Path(frame.filename))}:{frame.lineno}"
+    return f"{display_path(Path(frame[0]))}:{frame[1]}"

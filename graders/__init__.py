@@ -11,6 +11,7 @@ Modules, each with one job:
 - ``progress``: the learner's ``.kata/progress.json``.
 - ``plugin``: the pytest hooks and fixtures that tie these together.
 - ``cli``: the ``kata`` command.
+- ``classroom``: classroom autograding (``kata grade``, ``kata grade-batch``, ``kata classroom``).
 """
 
 __version__ = "0.1.0"

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.panel import Panel
 
 from graders import __version__
+from graders.classroom.commands import classroom_app, grade_batch_command, grade_command
 from graders.course import (
     CourseError,
     current_kata,
@@ -277,6 +278,12 @@ def new_command(
     for path in written:
         console.print(f"  wrote {path.relative_to(manifest.project_root)}")
     console.print(f"Now write the kata (docs/AUTHORING.md), then `kata verify {name}`.")
+
+
+# Classroom autograding: the grading machinery is imported inside each command.
+app.command("grade")(grade_command)
+app.command("grade-batch")(grade_batch_command)
+app.add_typer(classroom_app, name="classroom")
 
 
 def main() -> None:

@@ -1,0 +1,111 @@
+"""Grade one submission: every chosen kata in its own sandbox, against the pristine course.
+
+Order matters for trust: the course and the grader's own files are read and hashed
+first, then the submission's learner files are read, and only then does any student
+code run. After each graded run the grader checks that its own files are unchanged.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from graders import __version__
+from graders.classroom.integrity import GraderFingerprint, Submission
+from graders.classroom.pristine import PristineCourse, PristineKata
+from graders.classroom.results import ERROR, FLAG_GRADER_CHANGED, FLAG_TAMPERED, KataGrade, SubmissionGrade
+from graders.classroom.sandbox import ExpectedBehaviour, SandboxSettings, collect_expected, grade_kata, new_grade
+
+
+@dataclass
+class Grader:
+    """A trusted starting point: the course, the grader's fingerprint and the expected behaviours."""
+
+    course: PristineCourse
+    katas: list[PristineKata]
+    settings: SandboxSettings
+    fingerprint: GraderFingerprint
+    expected: dict[str, list[ExpectedBehaviour]]
+
+    @classmethod
+    def prepare(
+        cls, course: PristineCourse, katas: list[PristineKata], settings: SandboxSettings, fingerprint: GraderFingerprint
+    ) -> Grader:
+        """Collect the expected behaviours (raises ``CollectionError`` when the course is broken)."""
+        return cls(course, katas, settings, fingerprint, collect_expected(course, katas, settings))
+
+    def grade_one(self, submission: Submission, kata: PristineKata) -> KataGrade:
+        """One kata of one submission, between two checks that the grader is as it was at start-up."""
+        before = self.fingerprint.changed()
+        if before and not self.fingerprint.editable:
+            grade = new_grade(kata, self.expected[kata.dir])
+            grade.flag(FLAG_GRADER_CHANGED)
+            grade.fail_all(
+                f"not graded: the grader's own files were changed by an earlier grading run ({_few(before)}); "
+                "reinstall the grader and grade again"
+            )
+            return grade
+        grade = grade_kata(
+            self.course, kata, self.expected[kata.dir], submission.learner.get(kata.dir, {}),
+            self.settings, submission.kata_notes.get(kata.dir),
+        )  # fmt: skip
+        changed = sorted(set(self.fingerprint.changed()) - set(before))
+        if changed and self.fingerprint.editable:
+            grade.flag(FLAG_GRADER_CHANGED, f"The grader's files changed while this kata was graded: {_few(changed)}.")
+        elif changed:
+            grade.flag(FLAG_GRADER_CHANGED)
+            grade.fail_all(f"the grader's own files changed while this kata was graded ({_few(changed)}); no points were given")
+        for line in submission.integrity.lines():
+            if f"/{kata.dir}/" in f"/{line}":
+                grade.flag(FLAG_TAMPERED, line)
+        grade.notes.extend(line for line in submission.integrity.missing_lines() if f"/{kata.dir}/" in f"/{line}")
+        return grade
+
+    def grade(
+        self, submission: Submission, jobs: int = 1, on_done: Callable[[KataGrade], None] | None = None
+    ) -> SubmissionGrade:
+        """Every chosen kata of ``submission``, ``jobs`` at a time, in course order."""
+        started = time.monotonic()
+
+        def one(kata: PristineKata) -> KataGrade:
+            grade = self.grade_one(submission, kata)
+            if on_done:
+                on_done(grade)
+            return grade
+
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            grades = list(pool.map(one, self.katas))
+        return self.assemble(submission, grades, time.monotonic() - started)
+
+    def assemble(self, submission: Submission, grades: list[KataGrade], duration: float) -> SubmissionGrade:
+        result = SubmissionGrade(
+            student=submission.name, katas=grades, grader_version=__version__,
+            course_fingerprint=self.course.fingerprint, integrity_notes=submission.integrity.lines(),
+            duration=duration,
+        )  # fmt: skip
+        result.notes.extend(f"{kata} has no tests in the course, so it was not graded." for kata in self.course.unavailable)
+        result.notes.extend(submission.integrity.missing_lines())
+        result.notes.extend(self.fingerprint.problems)
+        if self.course.source == "checkout":
+            result.notes.append("Graded against the teacher's checkout of the course, not an installed grader.")
+        return result
+
+
+def _few(names: list[str]) -> str:
+    return ", ".join(names[:3]) + (" …" if len(names) > 3 else "")
+
+
+def error_result(student: str, course: PristineCourse | None, katas: list[PristineKata], message: str) -> SubmissionGrade:
+    """A valid result for a run the grader itself could not do (a broken course, a missing install)."""
+    grades = [
+        KataGrade(kata=k.kata.id, title=k.kata.title, number=k.number, behaviours=[], status=ERROR, message=message)
+        for k in katas
+    ]
+    if not grades:
+        grades = [KataGrade(kata="course", title="fastapi-katas", number=0, behaviours=[], status=ERROR, message=message)]
+    return SubmissionGrade(
+        student=student, katas=grades, grader_version=__version__,
+        course_fingerprint=course.fingerprint if course else "", notes=[message],
+    )  # fmt: skip

@@ -1,0 +1,34 @@
+"""Kata 06 · async def vs def, and blocking code."""
+
+import asyncio
+import time
+
+from fastapi import FastAPI
+
+app = FastAPI(title="Kata Async")
+
+IO_SECONDS = 0.2  # how long GET /io waits
+BLOCKING_SECONDS = 1.0  # how long blocking_io() blocks
+
+
+def blocking_io() -> str:
+    """A slow call you cannot make async. Do not change it."""
+    time.sleep(BLOCKING_SECONDS)
+    return "report ready"
+
+
+@app.get("/ping")
+async def ping() -> dict[str, str]:
+    return {"ping": "pong"}
+
+
+@app.get("/io")
+async def io() -> dict[str, float]:
+    await asyncio.sleep(IO_SECONDS)
+    return {"waited": IO_SECONDS}
+
+
+@app.get("/report")
+def report() -> dict[str, str]:
+    # Plain def: FastAPI runs this in its thread pool, so the loop stays free.
+    return {"report": blocking_io()}

@@ -15,8 +15,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,6 +69,9 @@ class ServerProcess:
 
     def wait_ready(self, path: str = "/", timeout: float = 15.0) -> None:
         """Poll ``path`` until the server answers with any HTTP status."""
+        import urllib.error  # imported here: the plugin loads this module in every pytest run
+        import urllib.request
+
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             code = self.process.poll()

@@ -143,8 +143,22 @@ def bench_cold_kata(course: Path, runs: int, kata: str = "katas/07_auth") -> lis
     ]
 
 
-BENCHES = {"progress": bench_progress, "watch": bench_watch, "cold": bench_cold_kata, "overhead": bench_overhead}
-RUNS = {"progress": 10, "watch": 10, "cold": 5, "overhead": 3}
+def bench_batch(course: Path, runs: int) -> list[tuple[str, str]]:
+    """``kata grade-batch`` on 20 generated submissions of kata 01 (the mix of bench/classroom_batch.py)."""
+    from classroom_batch import time_batches  # bench/ is on sys.path when this file runs
+
+    _, timings = time_batches(20, [1, 2])
+    return [(f"kata grade-batch, 20 submissions of kata 01, -j {jobs}", f"{seconds:.1f} s") for jobs, seconds, _ in timings]
+
+
+BENCHES = {
+    "progress": bench_progress,
+    "watch": bench_watch,
+    "cold": bench_cold_kata,
+    "overhead": bench_overhead,
+    "batch": bench_batch,
+}
+RUNS = {"progress": 10, "watch": 10, "cold": 5, "overhead": 2, "batch": 1}
 
 
 def main() -> None:

@@ -79,17 +79,13 @@ def generate(folder: Path, count: int) -> Counter[str]:
     return Counter(kinds)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--count", type=int, default=100)
-    parser.add_argument("--jobs", type=int, nargs="*", default=[1, 2])
-    args = parser.parse_args()
+def time_batches(count: int, jobs_list: list[int]) -> tuple[Counter[str], list[tuple[int, float, Counter[str]]]]:
+    """Grade ``count`` generated submissions once per ``-j`` value: (mix, [(jobs, seconds, statuses)])."""
     work = Path(tempfile.mkdtemp(prefix="kata-bench-batch-"))
+    timings = []
     try:
-        mix = generate(work / "submissions", args.count)
-        print(f"{args.count} submissions of {KATA} · {os.cpu_count()} cores · Python {sys.version.split()[0]}")
-        print("  mix: " + ", ".join(f"{n} {kind}" for kind, n in mix.items()))
-        for jobs in args.jobs:
+        mix = generate(work / "submissions", count)
+        for jobs in jobs_list:
             book = work / f"gradebook-j{jobs}.csv"
             started = time.perf_counter()
             subprocess.run(
@@ -99,11 +95,23 @@ def main() -> None:
                 check=True, cwd=work, stdout=subprocess.DEVNULL,
             )  # fmt: skip
             elapsed = time.perf_counter() - started
-            rows = list(csv.DictReader(book.open()))
-            statuses = Counter(r["status"] for r in rows)
-            print(f"  -j {jobs}: {elapsed:6.1f} s  ({elapsed / len(rows):.2f} s per submission) · {dict(statuses)}")
+            statuses = Counter(row["status"] for row in csv.DictReader(book.open()))
+            timings.append((jobs, elapsed, statuses))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    return mix, timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=100)
+    parser.add_argument("--jobs", type=int, nargs="*", default=[1, 2])
+    args = parser.parse_args()
+    mix, timings = time_batches(args.count, args.jobs)
+    print(f"{args.count} submissions of {KATA} · {os.cpu_count()} cores · Python {sys.version.split()[0]}")
+    print("  mix: " + ", ".join(f"{n} {kind}" for kind, n in mix.items()))
+    for jobs, elapsed, statuses in timings:
+        print(f"  -j {jobs}: {elapsed:6.1f} s  ({elapsed / args.count:.2f} s per submission) · {dict(statuses)}")
 
 
 if __name__ == "__main__":

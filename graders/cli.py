@@ -23,7 +23,7 @@ from graders.course import (
     answer_text,
     task_text,
 )
-from graders.pristine import PristineNotFound, back_up, pristine_stub
+from graders.pristine import PristineNotFound, back_up, pristine_files
 from graders.manifest import Kata, Manifest, ManifestError
 from graders.progress import update_progress
 from graders.views import markdown, progress_table, welcome_panel
@@ -198,23 +198,29 @@ def reset_command(
     name: Annotated[str, typer.Argument(help="Kata number or name, e.g. 07.")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
-    """Restore a kata's original stub; your version is kept as a timestamped backup."""
+    """Restore a kata's original files; your versions are kept as timestamped backups."""
     manifest = course()
     kata = chosen_kata(manifest, name)
     try:
-        original = pristine_stub(kata, manifest.project_root)
+        originals = pristine_files(kata, manifest.project_root)
     except PristineNotFound as exc:
         raise fail(f"Cannot reset {kata.id}: {exc}.") from None
-    if kata.stub.exists() and kata.stub.read_bytes() == original:
-        console.print(f"{kata.id}: the stub is already the original. Nothing to do.")
+    changed = {
+        name: text for name, text in originals.items()
+        if not (kata.path / name).exists() or (kata.path / name).read_bytes() != text
+    }  # fmt: skip
+    if not changed:
+        console.print(f"{kata.id}: your files are already the originals. Nothing to do.")
         return
-    if not yes and not typer.confirm(f"Replace {kata.stub.relative_to(manifest.project_root)} with the original?"):
+    listing = ", ".join(str((kata.path / name).relative_to(manifest.project_root)) for name in changed)
+    if not yes and not typer.confirm(f"Replace {listing} with the original?"):
         raise typer.Exit(code=1)
-    backup = back_up(kata, manifest.project_root) if kata.stub.exists() else None
-    kata.stub.write_bytes(original)
-    if backup:
-        console.print(f"Your version is kept as [bold]{backup.relative_to(manifest.project_root)}[/bold].")
-    console.print(f"{kata.id}: the stub is back to the original.")
+    for name, text in changed.items():
+        if (kata.path / name).exists():
+            backup = back_up(kata, manifest.project_root, name)
+            console.print(f"Your {name} is kept as [bold]{backup.relative_to(manifest.project_root)}[/bold].")
+        (kata.path / name).write_bytes(text)
+    console.print(f"{kata.id}: back to the original.")
 
 
 @app.command("solution")

@@ -58,6 +58,7 @@ def welcome_panel(manifest: Manifest) -> Panel:
         "app from the outside, over HTTP, and print a grade card: what works, what does not yet, and a hint.\n\n"
         "  [bold]kata[/bold]            where you are (this screen)\n"
         "  [bold]kata run[/bold]        grade the current kata (same as pytest katas/NN_topic)\n"
+        "  [bold]kata watch[/bold]      regrade on every save, move on when done\n"
         "  [bold]kata hint[/bold]       one more hint for the current kata\n"
         "  [bold]kata progress[/bold]   every kata and your score\n"
         "  [bold]kata next[/bold]       move on when a kata is done"

@@ -162,7 +162,7 @@ def test_reset_restores_the_original_stub_and_keeps_a_backup(demo: Course) -> No
     result = runner.invoke(app, ["reset", "01", "--yes"])
     assert result.exit_code == 0, result.output
     assert stub.read_text() == original
-    backups = list((demo.root / ".kata/backups").glob("01_demo-*.py"))
+    backups = list((demo.root / ".kata/backups").glob("01_demo-*-stub.py"))
     assert [b.read_text() for b in backups] == ["my precious work\n"]
 
 
@@ -213,3 +213,18 @@ def test_verify_names_a_stub_that_passes(demo: Course) -> None:
     assert result.exit_code == 1
     assert "the untouched stub passes: test_adds, test_greets" in result.output
     assert "stub_sha256 in katas.toml should be" in result.output
+
+
+def test_reset_restores_every_learner_file_of_the_kata(demo: Course) -> None:
+    manifest = demo.root / "katas" / "katas.toml"
+    manifest.write_text(manifest.read_text().replace('id = "02_auth"', 'id = "02_auth"\nlearner_files = ["stub.py", "gunicorn.conf.py"]'))
+    conf = demo.root / "katas/02_auth/gunicorn.conf.py"
+    conf.write_text("workers = 1\n")
+    git_commit_all(demo.root)
+    conf.write_text("workers = 99\n")
+    result = runner.invoke(app, ["reset", "02", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert conf.read_text() == "workers = 1\n"
+    backups = list((demo.root / ".kata/backups").glob("02_auth-*-gunicorn.conf.py"))
+    assert [b.read_text() for b in backups] == ["workers = 99\n"]
+    assert not list((demo.root / ".kata/backups").glob("02_auth-*-stub.py")), "an unchanged stub needs no backup"

@@ -7,11 +7,11 @@ run grades exactly as a single process does.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """Where a learner stands on one kata."""
 
     DONE = "done"

@@ -21,7 +21,6 @@ import pytest
 
 from graders.card import render_card, render_summary
 from graders.fixtures import KataFixtures
-from graders.loader import display_path
 from graders.manifest import Kata, Manifest, ManifestError, file_sha256, find_manifest, load_manifest
 from graders.model import Behaviour, KataResult
 from graders.progress import KataRecord, now_iso, update_progress
@@ -397,6 +396,3 @@ def _file_key(path: Path) -> tuple[str, int, int]:
 
 def _stuck_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive() and not t.daemon]
-
-
-__all__ = ["KataGrader", "display_path"]

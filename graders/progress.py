@@ -89,9 +89,9 @@ def progress_path(project_root: Path) -> Path:
 
 
 def now_iso() -> str:
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def parse_progress(text: str) -> Progress:

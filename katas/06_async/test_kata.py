@@ -60,6 +60,18 @@ def test_ping_answers_pong(client):
     check_ok(client.get("/ping"), "/ping", {"ping": "pong"})
 
 
+def test_routes_are_documented_as_get(client):
+    """/openapi.json keeps the app's title "Kata Async" and documents GET /ping, /io and /report."""
+    response = client.get("/openapi.json")
+    assert response.status_code == 200, f"GET /openapi.json → expected 200, got {response.status_code}"
+    schema = response.json()
+    title = schema.get("info", {}).get("title")
+    assert title == "Kata Async", f"GET /openapi.json → expected info.title 'Kata Async' (given in the stub), got {title!r}"
+    paths = schema.get("paths", {})
+    missing = [path for path in ("/ping", "/io", "/report") if "get" not in paths.get(path, {})]
+    assert not missing, f"GET /openapi.json → expected GET routes {missing} in paths, got {sorted(paths)}"
+
+
 def test_io_waits_then_answers(client):
     """GET /io waits about 0.2 s, then answers {"waited": 0.2}."""
     start = time.perf_counter()

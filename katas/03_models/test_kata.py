@@ -131,6 +131,22 @@ def test_read_unknown_user_is_404(client):
 
 
 @pytest.mark.points(2)
+def test_unknown_user_404_says_so_in_detail(client):
+    """GET /users/99 answers 404 {"detail": <your message>}, not the "Not Found" of an unknown URL."""
+    response = send(client, "GET", "/users/99", "")
+    sent = "GET /users/99 (no user created)"
+    assert response.status_code == 404, f"{sent} → expected 404, got {response.status_code}: {response.text}"
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    assert isinstance(body, dict) and set(body) == {"detail"}, f'{sent} → expected {{"detail": ...}}, got {response.text}'
+    detail = body["detail"]
+    assert isinstance(detail, str) and detail.strip() and detail != "Not Found", (
+        f'{sent} → expected a message of your own such as "User not found" (not FastAPI\'s "Not Found"), got {detail!r}'
+    )
+
+
 def test_username_must_have_3_to_20_characters(client):
     """A username of 2 or of 21 characters answers 422 at body → username; 3 and 20 are accepted."""
     for username in ("ab", "u" * 21):

@@ -250,6 +250,14 @@ def test_info_has_contact_and_license(client):
     )
 
 
+def test_license_gives_identifier_or_url(client):
+    """The MIT license in the schema's info gives its SPDX identifier "MIT" or a url."""
+    license_info = get_schema(client).get("info", {}).get("license") or {}
+    assert license_info.get("name") == "MIT" and (license_info.get("identifier") == "MIT" or license_info.get("url")), (
+        f"openapi.json → expected info.license named 'MIT' with identifier 'MIT' or a url, got {license_info or None}"
+    )
+
+
 def test_books_tag_has_a_description(client):
     """The schema lists the "books" tag with a description."""
     tags = get_schema(client).get("tags") or []
@@ -335,6 +343,49 @@ def test_documented_example_is_accepted(client):
     assert fetched.status_code == 200 and json_or_none(fetched) == book, (
         f"GET /books/{book['id']} after POST /books → expected {book}, got {fetched.status_code}: {fetched.text}"
     )
+
+
+def whole_examples(schema: dict, media: dict) -> list:
+    """The whole-body examples a JSON response documents: on the media type, or on its schema
+    (and the allOf/anyOf/oneOf parts of it), not ones assembled from per-field examples."""
+    found = []
+    if "example" in media:
+        found.append(media["example"])
+    for named in (media.get("examples") or {}).values():
+        if isinstance(named, dict) and "value" in named:
+            found.append(named["value"])
+    nodes = [media.get("schema")]
+    for _ in range(20):
+        if not nodes:
+            break
+        node = resolve(schema, nodes.pop())
+        if not isinstance(node, dict):
+            continue
+        found += node["examples"] if isinstance(node.get("examples"), list) else []
+        if "example" in node:
+            found.append(node["example"])
+        nodes += [part for key in ("allOf", "anyOf", "oneOf") for part in node.get(key) or []]
+    return found
+
+
+def test_documented_book_examples_have_an_id(client):
+    """Any example documented for the book a route returns is a whole book, with its id.
+
+    Checked once the Dune request example is documented: a response model that inherits the
+    request model's example would show a book without an id."""
+    schema = get_schema(client)
+    found = request_examples(schema)
+    assert EXAMPLE in found, (
+        f"openapi.json → expected the Dune example documented for POST /books, got {found or 'none'}"
+    )
+    for method, path, status in [("get", "/books/{book_id}", "200"), ("post", "/books", "201")]:
+        response = (get_operation(schema, method, path).get("responses") or {}).get(status) or {}
+        media = (response.get("content") or {}).get("application/json") or {}
+        for example in whole_examples(schema, media):
+            assert isinstance(example, dict) and set(example) == {"id", *EXAMPLE} and isinstance(example["id"], int), (
+                f"openapi.json → expected every example of the {status} book of {method.upper()} {path} "
+                f"to have title, author, year and an integer id, got {example}"
+            )
 
 
 @pytest.mark.points(2)

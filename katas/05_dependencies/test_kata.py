@@ -6,8 +6,28 @@ import pytest
 TITLES = {
     1: "Structure and Interpretation of Computer Programs",
     2: "The Pragmatic Programmer",
+    3: "Designing Data-Intensive Applications",
+    4: "Clean Code",
+    5: "Refactoring",
+    6: "Code Complete",
+    7: "The Mythical Man-Month",
+    8: "Fluent Python",
+    9: "Introduction to Algorithms",
+    10: "Domain-Driven Design",
+    11: "Working Effectively with Legacy Code",
+    12: "Release It!",
 }
 ALICE = {"X-Token": "alice-token"}
+USERS = {
+    "alice-token": {"username": "alice", "role": "librarian"},
+    "bob-token": {"username": "bob", "role": "member"},
+    "carol-token": {"username": "carol", "role": "member"},
+}
+
+
+def books(*ids: int) -> list[dict]:
+    """The given books with these ids, as the API lists them."""
+    return [{"id": book_id, "title": TITLES[book_id]} for book_id in ids]
 
 
 def contract(kata_module, name: str):
@@ -87,8 +107,7 @@ def test_books_first_page_by_default(client):
     body = get_json(client, "/books")
     assert page_ids(body) == list(range(1, 11)), f"GET /books → expected books 1 to 10, got {body}"
     assert (body.get("skip"), body.get("limit")) == (0, 10), f"GET /books → expected skip 0 and limit 10, got {body}"
-    first = body["items"][0]
-    assert first == {"id": 1, "title": TITLES[1]}, f"GET /books → expected the first item to be book 1, got {first}"
+    assert body["items"] == books(*range(1, 11)), f"GET /books → expected the given books 1 to 10, ids and titles, got {body}"
 
 
 def test_books_pages_with_skip_and_limit(client):
@@ -106,7 +125,11 @@ def test_pagination_bounds_are_enforced(client):
     for url in ("/books?limit=0", "/books?limit=51"):
         assert_rejected(client, url, ["query", "limit"])
     assert_rejected(client, "/books?skip=-1", ["query", "skip"])
-    for url, expected in (("/books?limit=1", [1]), ("/books?limit=50", list(range(1, 13)))):
+    for url, expected in (
+        ("/books?limit=1", [1]),
+        ("/books?limit=50", list(range(1, 13))),
+        ("/books?skip=0&limit=1", [1]),
+    ):
         body = get_json(client, url)
         assert page_ids(body) == expected, f"GET {url} → expected books {expected}, got {body}"
 
@@ -126,6 +149,15 @@ def test_members_share_the_same_pagination(client):
     assert_rejected(client, "/members/?skip=-1", ["query", "skip"], headers=ALICE)
 
 
+def test_books_lists_every_given_book(client):
+    """GET /books?limit=50 lists all 12 given books, each with its id and title."""
+    body = get_json(client, "/books?limit=50")
+    items = body.get("items") if isinstance(body, dict) else body
+    assert items == books(*range(1, 13)), (
+        f"GET /books?limit=50 → expected the 12 given books {books(*range(1, 13))}, got {items}"
+    )
+
+
 def test_book_by_id_or_404(client):
     """GET /books/2 answers book 2; an unknown id answers 404 "Book not found"."""
     body = get_json(client, "/books/2")
@@ -138,14 +170,11 @@ def test_book_by_id_or_404(client):
 
 
 def test_me_answers_the_owner_of_the_token(client):
-    """GET /members/me with X-Token: alice-token answers alice, the librarian."""
-    body = get_json(client, "/members/me", headers=ALICE)
-    assert body == {"username": "alice", "role": "librarian"}, (
-        f'GET /members/me with {ALICE} → expected {{"username": "alice", "role": "librarian"}}, got {body}'
-    )
-    bob = {"X-Token": "bob-token"}
-    body = get_json(client, "/members/me", headers=bob)
-    assert body == {"username": "bob", "role": "member"}, f"GET /members/me with {bob} → expected bob, got {body}"
+    """GET /members/me answers the owner of each given token: alice the librarian, bob and carol members."""
+    for token, user in USERS.items():
+        headers = {"X-Token": token}
+        body = get_json(client, "/members/me", headers=headers)
+        assert body == user, f"GET /members/me with {headers} → expected {user}, got {body}"
 
 
 @pytest.mark.points(2)
@@ -166,6 +195,25 @@ def test_public_routes_need_no_token(client):
         assert body.get("id") == 1, f"GET /books/1 with {headers or 'no X-Token'} → expected book 1, got {body}"
         body = get_json(client, "/books?limit=2", headers=headers)
         assert page_ids(body) == [1, 2], f"GET /books?limit=2 with {headers or 'no X-Token'} → expected books 1 and 2, got {body}"
+
+
+def query_parameters(schema: dict, path: str) -> set:
+    """Names of the query parameters documented for GET path (with or without a trailing slash)."""
+    paths = schema.get("paths", {})
+    operation = (paths.get(path) or paths.get(path.rstrip("/")) or {}).get("get", {})
+    return {p.get("name") for p in operation.get("parameters", []) if isinstance(p, dict) and p.get("in") == "query"}
+
+
+def test_schema_documents_the_pagination(client):
+    """/openapi.json, titled "Kata Library", documents skip and limit on both /books and /members/."""
+    schema = get_json(client, "/openapi.json")
+    title = schema.get("info", {}).get("title")
+    assert title == "Kata Library", f"GET /openapi.json → expected info.title 'Kata Library', got {title!r}"
+    for path in ("/books", "/members/"):
+        found = query_parameters(schema, path)
+        assert {"skip", "limit"} <= found, (
+            f"GET /openapi.json → expected GET {path} to document the query parameters skip and limit, got {sorted(found)}"
+        )
 
 
 # --- yield: every connection opened is closed -------------------------------------------

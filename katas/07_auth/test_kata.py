@@ -21,6 +21,8 @@ USERS = {
 }
 # A whole second, so that every way of writing exp (int, float, datetime) lands on the same value.
 START = datetime(2030, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+# The README's ACCESS_TOKEN_EXPIRE_MINUTES: a token lives 30 minutes.
+LIFETIME_MINUTES = 30
 
 
 def json_of(response):
@@ -97,7 +99,7 @@ def test_login_returns_a_bearer_token(client):
 
 @pytest.mark.points(2)
 def test_token_is_a_signed_jwt_with_sub_and_exp(client, kata_module):
-    """The token is an HS256 JWT signed with SECRET_KEY: sub = the username, exp = login time + ACCESS_TOKEN_EXPIRE_MINUTES."""
+    """The token is an HS256 JWT signed with SECRET_KEY: sub = the username, exp = login time + 30 minutes."""
     with time_machine.travel(START, tick=False):
         token = token_for(client, "alice")
         header = jwt.get_unverified_header(token)
@@ -110,12 +112,12 @@ def test_token_is_a_signed_jwt_with_sub_and_exp(client, kata_module):
         except Exception as exc:
             pytest.fail(f"POST /token as alice → the token does not verify with SECRET_KEY: {exc}", pytrace=False)
     assert claims.get("sub") == "alice", f"POST /token as alice → expected sub 'alice' in the token, got {claims}"
-    minutes = kata_module.ACCESS_TOKEN_EXPIRE_MINUTES
-    expected = START.timestamp() + minutes * 60
+    expected = START.timestamp() + LIFETIME_MINUTES * 60
     exp = claims.get("exp")
     assert isinstance(exp, int | float) and abs(exp - expected) <= 2, (
         f"POST /token at {START:%H:%M:%S} → expected exp {datetime.fromtimestamp(expected, timezone.utc):%H:%M:%S} "
-        f"(ACCESS_TOKEN_EXPIRE_MINUTES = {minutes} later), got {claims}"
+        f"({LIFETIME_MINUTES} minutes later; ACCESS_TOKEN_EXPIRE_MINUTES = {kata_module.ACCESS_TOKEN_EXPIRE_MINUTES}), "
+        f"got {claims}"
     )
     leaked = [value for value in claims.values() if isinstance(value, str) and "wonderland" in value]
     assert "hashed_password" not in claims and not leaked, (
@@ -137,6 +139,15 @@ def test_unknown_user_gets_the_same_answer_as_a_wrong_password(client):
         f"POST /token → unknown user and wrong password should look the same to a client, "
         f"got {unknown.text} and {wrong.text}"
     )
+
+
+def test_refused_login_says_incorrect_username_or_password(client):
+    """A refused POST /token answers the body {"detail": "Incorrect username or password"}."""
+    expected = {"detail": "Incorrect username or password"}
+    for username, password, what in (("alice", "looking-glass", "alice with a wrong password"), ("mallory", "wonderland", "mallory, who does not exist")):
+        response = login(client, username, password)
+        assert_rejected(response, f"POST /token as {what}")
+        assert json_of(response) == expected, f"POST /token as {what} → expected the body {expected}, got {response.text}"
 
 
 @pytest.mark.points(2)
@@ -220,10 +231,43 @@ def test_token_for_no_known_user_is_401(client, kata_module):
         assert_rejected(me(client, forge(kata_module, claims)), f"GET /users/me with a signed token with {what}")
 
 
+def test_every_rejected_token_gets_the_same_answer(client, kata_module):
+    """Every token /users/me refuses (not a JWT, bad signature, unknown sub, expired) gets the same 401 body."""
+    with time_machine.travel(START, tick=False) as clock:
+        expired = token_for(client, "alice")
+        clock.move_to(START + timedelta(minutes=LIFETIME_MINUTES, seconds=30))
+        tokens = {
+            "a token that is not a JWT": "not-a-jwt",
+            "a token signed with another secret": forge(kata_module, {"sub": "alice", "exp": soon()}, key="not-" + str(kata_module.SECRET_KEY)),
+            "a signed token for mallory, who does not exist": forge(kata_module, {"sub": "mallory", "exp": soon()}),
+            "a signed token with no sub": forge(kata_module, {"exp": soon()}),
+            "alice's expired token": expired,
+        }
+        bodies = {}
+        for what, token in tokens.items():
+            response = me(client, token)
+            assert_rejected(response, f"GET /users/me with {what}")
+            bodies[what] = json_of(response)
+    first, *_ = bodies.values()
+    assert all(body == first for body in bodies.values()), (
+        f"GET /users/me → every refused token should get the same body, so a caller cannot tell which check failed; "
+        f"got {bodies}"
+    )
+
+
+def test_plain_text_password_in_the_store_is_refused(client, kata_module):
+    """A stored hashed_password that is not a hash (a plain-text password) lets nobody log in: 401, not 200 or 500."""
+    kata_module.fake_users_db["alice"]["hashed_password"] = "wonderland"
+    assert_rejected(
+        login(client, "alice", "wonderland"),
+        "POST /token as alice/wonderland after her stored hashed_password was set to the plain text 'wonderland'",
+    )
+
+
 @pytest.mark.points(2)
-def test_token_expires_after_its_lifetime(client, kata_module):
-    """A token works until ACCESS_TOKEN_EXPIRE_MINUTES have passed, then answers 401."""
-    lifetime = timedelta(minutes=kata_module.ACCESS_TOKEN_EXPIRE_MINUTES)
+def test_token_expires_after_its_lifetime(client):
+    """A token works until 30 minutes (ACCESS_TOKEN_EXPIRE_MINUTES) have passed, then answers 401."""
+    lifetime = timedelta(minutes=LIFETIME_MINUTES)
     with time_machine.travel(START, tick=False) as clock:
         token = token_for(client, "alice")
         clock.move_to(START + lifetime - timedelta(seconds=30))

@@ -183,6 +183,21 @@ def test_predict_uses_the_model_loaded_at_startup(client):
     )
 
 
+GIVEN_WEIGHTS = {"good": 1.0, "great": 2.0, "love": 2.0, "bad": -1.0, "awful": -2.0, "hate": -2.0}
+
+
+def test_predict_scores_each_word_with_the_given_model(client):
+    """POST /predict scores each word of the given SentimentModel with its weight ("hate" → -2.0)."""
+    for word, weight in GIVEN_WEIGHTS.items():
+        response = client.post("/predict", json={"text": word})
+        assert response.status_code == 200, (
+            f'POST /predict {{"text": "{word}"}} → expected 200, got {response.status_code}: {response.text}'
+        )
+        assert response.json() == {"score": weight}, (
+            f'POST /predict {{"text": "{word}"}} → expected {{"score": {weight}}} (the given model, unchanged),'
+            f" got {response.text}"
+        )
+
 def test_no_model_before_startup(app):
     """Before the lifespan has run, POST /predict answers 503 {"detail": "model not loaded"}."""
     not_started = TestClient(app, raise_server_exceptions=False)  # no `with`: no startup

@@ -343,6 +343,20 @@ def test_readyz_is_503_once_shutdown_begins(app):
     )
 
 
+def test_readyz_says_not_ready_while_503(app):
+    """While not ready (before start-up, after shutdown), GET /readyz answers {"status": "not ready"}."""
+    not_started = TestClient(app)  # not entered: the lifespan has not run
+    before = not_started.get("/readyz")
+    assert before.status_code == 503 and before.json() == {"status": "not ready"}, (
+        f'GET /readyz before start-up → expected 503 {{"status": "not ready"}}, got {before.status_code}: {before.text}'
+    )
+    with TestClient(app) as running:
+        running.get("/readyz")
+    after = running.get("/readyz")
+    assert after.status_code == 503 and after.json() == {"status": "not ready"}, (
+        f'GET /readyz after shutdown → expected 503 {{"status": "not ready"}}, got {after.status_code}: {after.text}'
+    )
+
 def test_title_defaults_to_kata_deploy(client):
     """Without APP_NAME, the API's title in /openapi.json is "Kata Deploy"."""
     title = client.get("/openapi.json").json().get("info", {}).get("title")

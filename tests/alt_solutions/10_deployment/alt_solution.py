@@ -6,7 +6,8 @@ from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -56,7 +57,7 @@ def liveness():
 @probes.get("/readyz")
 def readiness_probe(ready: Annotated[bool, Depends(readiness)]):
     if not ready:
-        raise HTTPException(status_code=503, detail="starting or stopping")
+        return JSONResponse({"status": "not ready"}, status_code=503)
     return {"status": "ready"}
 
 

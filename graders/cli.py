@@ -19,6 +19,7 @@ from graders.course import (
     is_done,
     locate_course,
     read_course_progress,
+    reveal_next_hint,
     states,
     answer_text,
     task_text,
@@ -143,18 +144,10 @@ def hint_command(
     """Reveal the next hint, from gentle to explicit; earlier ones are shown again."""
     manifest = course()
     kata = chosen_kata(manifest, name)
-    shown: list[int] = []
-
-    def reveal(progress: object) -> None:
-        hints = progress.hints_shown  # type: ignore[attr-defined]
-        hints[kata.id] = min(hints.get(kata.id, 0) + 1, len(kata.hints))
-        shown.append(hints[kata.id])
-
-    update_progress(manifest.project_root, reveal)
-    level = shown[0]
-    for index, hint in enumerate(kata.hints[:level], 1):
+    shown = reveal_next_hint(manifest, kata)
+    for index, hint in enumerate(shown, 1):
         console.print(f"[cyan]Hint {index}/{len(kata.hints)}[/cyan] {hint}")
-    if level == len(kata.hints):
+    if len(shown) == len(kata.hints):
         console.print("That was the last hint. `pytest -v` shows every failing assertion in full.")
 
 

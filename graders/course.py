@@ -12,7 +12,7 @@ from pathlib import Path
 
 from graders.manifest import Kata, Manifest, find_manifest, load_manifest, file_sha256
 from graders.model import Status
-from graders.progress import KataRecord, Progress, read_progress
+from graders.progress import KataRecord, Progress, read_progress, update_progress
 
 ENV_COURSE = "KATA_COURSE"
 ANSWER_MARKER = "<!-- answer -->"
@@ -118,3 +118,16 @@ def answer_text(kata: Kata) -> str:
 
 def read_course_progress(manifest: Manifest) -> Progress:
     return read_progress(manifest.project_root)
+
+
+def reveal_next_hint(manifest: Manifest, kata: Kata) -> list[str]:
+    """Reveal one more hint of ``kata`` (remembered in the progress file); every hint shown so far."""
+    levels: list[int] = []
+
+    def reveal(progress: Progress) -> None:
+        level = min(progress.hints_shown.get(kata.id, 0) + 1, len(kata.hints))
+        progress.hints_shown[kata.id] = level
+        levels.append(level)
+
+    update_progress(manifest.project_root, reveal)
+    return list(kata.hints[: levels[0]])

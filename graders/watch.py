@@ -21,7 +21,7 @@ from typing import Any
 
 from rich.console import Console
 
-from graders.course import current_kata, is_done, read_course_progress, states
+from graders.course import current_kata, is_done, read_course_progress, reveal_next_hint, states
 from graders.manifest import Kata, Manifest
 from graders.progress import update_progress
 from graders.views import progress_table
@@ -156,15 +156,7 @@ class Watcher:
         self.follow(following[0])
 
     def hint(self) -> None:
-        levels: list[int] = []
-
-        def reveal(progress: Any) -> None:
-            progress.hints_shown[self.kata.id] = min(progress.hints_shown.get(self.kata.id, 0) + 1, len(self.kata.hints))
-            levels.append(progress.hints_shown[self.kata.id])
-
-        update_progress(self.manifest.project_root, reveal)
-        level = levels[0] if levels else 0
-        for index, text in enumerate(self.kata.hints[:level], 1):
+        for index, text in enumerate(reveal_next_hint(self.manifest, self.kata), 1):
             self.console.print(f"[cyan]Hint {index}/{len(self.kata.hints)}[/cyan] {text}")
 
     def run(self) -> None:

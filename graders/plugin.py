@@ -93,6 +93,7 @@ class KataGrader:
         self.timeout_is_set = False
         self.manifests: dict[Path, Manifest | None] = {}
         self.results: dict[tuple[str, str], KataResult] = {}
+        self.result_katas: dict[tuple[str, str], Kata | None] = {}  # the manifest entry of each result
         self.crashes: dict[tuple[str, int, int], str] = {}
         self.hung: set[str] = set()
         self.notes: dict[str, str] = {}
@@ -242,6 +243,7 @@ class KataGrader:
         key = (str(properties["kata_manifest"]), str(kata_dir))
         result = self.results.get(key)
         if result is None:
+            self.result_katas[key] = kata
             result = self.results[key] = KataResult(
                 kata_dir=str(kata_dir),
                 title=kata.title if kata else str(kata_dir),
@@ -284,11 +286,10 @@ class KataGrader:
 
     def _record_progress(self) -> None:
         by_root: dict[Path, list[tuple[Kata, KataResult]]] = {}
-        for (manifest_path, _), result in self.results.items():
-            manifest = self.manifest_for(Path(manifest_path))
-            kata = manifest.by_dir(result.kata_dir) if manifest else None
-            if manifest and kata and result.complete:
-                by_root.setdefault(manifest.project_root, []).append((kata, result))
+        for key, result in self.results.items():
+            kata = self.result_katas[key]
+            if kata and result.complete:
+                by_root.setdefault(kata.katas_dir.parent, []).append((kata, result))
         for root, graded in by_root.items():
 
             def change(progress: Any, graded: list[tuple[Kata, KataResult]] = graded) -> None:
@@ -318,12 +319,10 @@ class KataGrader:
     def _write_cards(self, terminalreporter: Any) -> None:
         terminalreporter.write_sep("=", "fastapi-katas grade card", bold=True)
         results = list(self.results.values())
-        for index, ((manifest_path, _), result) in enumerate(self.results.items()):
-            manifest = self.manifest_for(Path(manifest_path))
-            kata = manifest.by_dir(result.kata_dir) if manifest else None
+        for index, (key, result) in enumerate(self.results.items()):
             if index:
                 terminalreporter.write_line("")
-            for line in render_card(result, kata, self.target.describe()):
+            for line in render_card(result, self.result_katas[key], self.target.describe()):
                 terminalreporter.write_line(line.text, **line.markup)
         for note in self.notes.values():
             terminalreporter.write_line(note, yellow=True)

@@ -29,7 +29,7 @@ def shorten(text: str, width: int = REASON_WIDTH) -> str:
 
 
 def render_card(
-    result: KataResult, kata: Kata | None, target: str, progress_note: str = ""
+    result: KataResult, kata: Kata | None, target: str
 ) -> list[Line]:
     """All lines of one kata's card."""
     title = f"{result.kata_dir} · {result.title}"
@@ -70,8 +70,6 @@ def render_card(
         lines.append(
             Line(f"  Done! The in-depth answer is at the end of {display_path(kata.readme)}.", {"green": True})
         )
-    if progress_note:
-        lines.append(Line(f"  {progress_note}"))
     return lines
 
 

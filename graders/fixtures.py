@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
@@ -59,7 +59,6 @@ class KataFixtures:
             )
             self.grader.remember_crash(kata_file, line)
             self._fail_import(request, line)
-        raise AssertionError("unreachable")
 
     @pytest.fixture
     def app(self, kata_module: ModuleType, kata_file: Path) -> Iterator[Any]:
@@ -128,6 +127,6 @@ class KataFixtures:
             server.stop()
             server.log_path.unlink(missing_ok=True)
 
-    def _fail_import(self, request: pytest.FixtureRequest, line: str) -> None:
+    def _fail_import(self, request: pytest.FixtureRequest, line: str) -> NoReturn:
         request.node.user_properties.append(("kata_crash", line))
         pytest.fail(line, pytrace=False)

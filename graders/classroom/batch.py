@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from graders import __version__
+from graders.classroom.expected import CollectionError
 from graders.classroom.grading import Grader
 from graders.classroom.integrity import Submission, fingerprint_grader, load_submission
 from graders.classroom.pristine import PristineError, PristineKata, load_course
 from graders.classroom.results import ERROR, KataGrade, SubmissionGrade
-from graders.classroom.sandbox import CollectionError, SandboxSettings
+from graders.classroom.sandbox import SandboxSettings
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -93,7 +94,13 @@ class _progress:
     def __enter__(self) -> Callable[[], None]:
         if self.enabled:
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
 
             self.bar = Progress(
                 "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),

@@ -66,11 +66,12 @@ def grade_command(
     crashes, loops or exits (status [bold]error[/bold] with the reason). Exit code 0 means a
     result was written, whatever the score.
     """
+    from graders.classroom.expected import CollectionError
     from graders.classroom.formats import github_output_path, write
     from graders.classroom.grading import Grader, error_result
     from graders.classroom.integrity import fingerprint_grader, load_submission
     from graders.classroom.pristine import PristineError, load_course
-    from graders.classroom.sandbox import CollectionError, SandboxSettings
+    from graders.classroom.sandbox import SandboxSettings
 
     github_output = github_output_path()  # read before any student code runs
     fingerprint = fingerprint_grader()

@@ -7,16 +7,75 @@ code run. After each graded run the grader checks that its own files are unchang
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from graders import __version__
+from graders.classroom.expected import ExpectedBehaviour, collect_expected
 from graders.classroom.integrity import GraderFingerprint, Submission
 from graders.classroom.pristine import PristineCourse, PristineKata
-from graders.classroom.results import ERROR, FLAG_GRADER_CHANGED, FLAG_TAMPERED, KataGrade, SubmissionGrade
-from graders.classroom.sandbox import ExpectedBehaviour, SandboxSettings, collect_expected, grade_kata, new_grade
+from graders.classroom.results import (
+    ERROR,
+    FLAG_GRADER_CHANGED,
+    FLAG_MISSING,
+    FLAG_TAMPERED,
+    BehaviourGrade,
+    KataGrade,
+    SubmissionGrade,
+)
+from graders.classroom.sandbox import SandboxSettings, pytest_command, run_child
+from graders.classroom.verdict import judge
+from graders.classroom.workspace import (
+    add_canary,
+    make_folder,
+    write_course_files,
+    write_learner_files,
+)
+
+
+def new_grade(kata: PristineKata, expected: list[ExpectedBehaviour]) -> KataGrade:
+    """A kata's grade before its run: every expected behaviour, failing, worth its points."""
+    return KataGrade(
+        kata=kata.kata.id, title=kata.kata.title, number=kata.number,
+        behaviours=[
+            BehaviourGrade(
+                nodeid=e.nodeid, name=e.name, description=e.description, points=e.points,
+                file=e.file, line=e.line, test_code=e.test_code,
+            )
+            for e in expected
+        ],
+    )  # fmt: skip
+
+
+def grade_kata(
+    course: PristineCourse, kata: PristineKata, expected: list[ExpectedBehaviour],
+    learner: dict[str, bytes | None], settings: SandboxSettings, notes: list[str] | None = None,
+) -> KataGrade:  # fmt: skip
+    """Run the pristine tests of ``kata`` against the learner files and judge what comes back."""
+    grade = new_grade(kata, expected)
+    grade.untouched = all(learner.get(name) == kata.files.get(name) for name in kata.learner_files)
+    missing = [name for name in kata.learner_files if learner.get(name) is None]
+    for note in notes or []:
+        grade.flag(FLAG_MISSING, note)
+    if missing and not notes:
+        grade.flag(FLAG_MISSING, f"{', '.join(missing)} not in the submission.")
+    folder = make_folder("kata-grade-")
+    try:
+        write_course_files(folder, course, [kata])
+        write_learner_files(folder, kata, learner)
+        canary = add_canary(folder, kata)
+        args = ["--no-grade-card", "--kata-report=fd:{report_fd}", "-q", "-s", "--tb=no", "-rN"]
+        if settings.test_timeout is not None:
+            args.append(f"--kata-timeout={settings.test_timeout:g}")
+        command = pytest_command(settings, folder, *args, f"katas/{kata.dir}/test_kata.py")
+        outcome = run_child(command, folder, settings, with_report=True)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    judge(grade, outcome, canary, kata, settings)
+    return grade
 
 
 @dataclass

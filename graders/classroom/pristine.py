@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import graders
-from graders.manifest import MANIFEST_NAME, Kata, Manifest, ManifestError, find_manifest, load_manifest
+from graders.manifest import (
+    MANIFEST_NAME,
+    Kata,
+    Manifest,
+    ManifestError,
+    find_manifest,
+    load_manifest,
+)
 
 PACKAGED = Path(graders.__file__).resolve().parent / "_course" / "katas" / MANIFEST_NAME
 CHECKOUT = Path(graders.__file__).resolve().parent.parent / "katas" / MANIFEST_NAME

@@ -2,12 +2,16 @@
 
 Points and behaviour names come from the pristine tests, collected by the grader
 itself; the graded run contributes only which behaviours passed and why others did not.
+Text from a run or a submission is cleaned before it is stored here (``safety.clean_text``),
+and ``to_json`` cleans again, so a result can always be written.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from graders.classroom.safety import clean_tree
 
 PASS = "pass"
 FAIL = "fail"
@@ -21,6 +25,10 @@ FLAG_NO_IMPORT = "does-not-import"  # the learner's file did not import
 FLAG_CRASHED = "crashed"  # the grading process died or ended without a report
 FLAG_MISSING = "missing-file"  # a learner file was not in the submission
 FLAG_GRADER_CHANGED = "grader-changed"  # the grader's own files changed while grading
+
+# Which protection was in force for a graded run, as the sandbox reports it:
+# "bwrap", "unshare", "landlock+uid", "landlock", "uid" or "none".
+NO_SANDBOX = "none"
 
 
 @dataclass
@@ -42,7 +50,7 @@ class BehaviourGrade:
         return self.points if self.status == PASS else 0
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        return clean_tree({
             "nodeid": self.nodeid,
             "name": self.name,
             "description": self.description,
@@ -50,7 +58,7 @@ class BehaviourGrade:
             "score": self.score,
             "status": self.status,
             "message": self.message,
-        }
+        })  # fmt: skip
 
 
 @dataclass
@@ -68,6 +76,7 @@ class KataGrade:
     duration: float = 0.0
     log_tail: str = ""
     untouched: bool = False  # the learner files are the pristine ones: "not started"
+    sandbox: str = NO_SANDBOX  # the protection this kata's run had
 
     @property
     def score(self) -> int:
@@ -96,7 +105,7 @@ class KataGrade:
             behaviour.message = message
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        return clean_tree({
             "kata": self.kata,
             "title": self.title,
             "status": self.status,
@@ -107,9 +116,10 @@ class KataGrade:
             "flags": list(self.flags),
             "notes": list(self.notes),
             "duration": round(self.duration, 3),
+            "sandbox": self.sandbox,
             "behaviours": [b.to_json() for b in self.behaviours],
             "log_tail": self.log_tail,
-        }
+        })  # fmt: skip
 
 
 @dataclass
@@ -123,6 +133,7 @@ class SubmissionGrade:
     integrity_notes: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     duration: float = 0.0
+    sandbox: str = NO_SANDBOX  # the protection the submission's runs had
 
     @property
     def score(self) -> int:
@@ -159,7 +170,7 @@ class SubmissionGrade:
         return "; ".join(errors)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        return clean_tree({
             "format_version": 1,
             "student": self.student,
             "status": self.status,
@@ -171,5 +182,6 @@ class SubmissionGrade:
             "grader": {"name": "fastapi-katas", "version": self.grader_version},
             "course_sha256": self.course_fingerprint,
             "duration": round(self.duration, 3),
+            "sandbox": self.sandbox,
             "katas": [k.to_json() for k in self.katas],
-        }
+        })  # fmt: skip

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from graders.classroom.pristine import PristineCourse, PristineKata, body_of_test
 from graders.classroom.sandbox import SandboxSettings, pytest_command, run_child
-from graders.classroom.workspace import make_folder, write_course_files
+from graders.classroom.workspace import course_files, make_folder, write_course_files
 
 
 class CollectionError(Exception):
@@ -58,7 +58,7 @@ def _collect(
             settings, folder, "-p", "graders.classroom.collect", "--collect-only", "-q",
             f"--kata-collect-out={out}", *[f"katas/{k.dir}/test_kata.py" for k in katas],
         )  # fmt: skip
-        outcome = run_child(command, folder, settings, with_report=False)
+        outcome = run_child(command, folder, settings, with_report=False, protected=course_files(folder, katas))
         if outcome.returncode != 0 or not out.is_file():
             tail = outcome.output.decode("utf-8", "replace").strip().splitlines()[-3:]
             raise CollectionError(f"the pristine tests do not collect: {' / '.join(tail) or 'no output'}")

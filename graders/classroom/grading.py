@@ -8,14 +8,16 @@ code run. After each graded run the grader checks that its own files are unchang
 from __future__ import annotations
 
 import shutil
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from graders import __version__
 from graders.classroom.expected import ExpectedBehaviour, collect_expected
 from graders.classroom.integrity import GraderFingerprint, Submission
+from graders.classroom.isolation import BWRAP, NONE, UID, choose, describe
 from graders.classroom.pristine import PristineCourse, PristineKata
 from graders.classroom.results import (
     ERROR,
@@ -27,9 +29,11 @@ from graders.classroom.results import (
     SubmissionGrade,
 )
 from graders.classroom.sandbox import SandboxSettings, pytest_command, run_child
+from graders.classroom.selfcheck import StartupFiles
 from graders.classroom.verdict import judge
 from graders.classroom.workspace import (
     add_canary,
+    course_files,
     make_folder,
     write_course_files,
     write_learner_files,
@@ -71,9 +75,10 @@ def grade_kata(
         if settings.test_timeout is not None:
             args.append(f"--kata-timeout={settings.test_timeout:g}")
         command = pytest_command(settings, folder, *args, f"katas/{kata.dir}/test_kata.py")
-        outcome = run_child(command, folder, settings, with_report=True)
+        outcome = run_child(command, folder, settings, with_report=True, protected=course_files(folder, [kata]))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    grade.sandbox = outcome.sandbox
     judge(grade, outcome, canary, kata, settings)
     return grade
 
@@ -87,17 +92,25 @@ class Grader:
     settings: SandboxSettings
     fingerprint: GraderFingerprint
     expected: dict[str, list[ExpectedBehaviour]]
+    watch_startup_files: bool = False  # the sandbox cannot make site-packages read-only: compare them
+    startup_changes: list[str] = field(default_factory=list)
 
     @classmethod
     def prepare(
         cls, course: PristineCourse, katas: list[PristineKata], settings: SandboxSettings, fingerprint: GraderFingerprint
     ) -> Grader:
-        """Collect the expected behaviours (raises ``CollectionError`` when the course is broken)."""
-        return cls(course, katas, settings, fingerprint, collect_expected(course, katas, settings))
+        """Collect the expected behaviours (raises ``CollectionError`` when the course is broken).
+
+        Raises ``IsolationError`` when the sandbox the settings ask for is not available.
+        """
+        sys.dont_write_bytecode = True  # the grader's own imports must not look like a planted .pyc
+        isolation = choose(settings.sandbox, settings.python)
+        expected = collect_expected(course, katas, settings)
+        return cls(course, katas, settings, fingerprint, expected, watch_startup_files=isolation.name in (UID, NONE))
 
     def grade_one(self, submission: Submission, kata: PristineKata) -> KataGrade:
         """One kata of one submission, between two checks that the grader is as it was at start-up."""
-        before = self.fingerprint.changed()
+        before = self.fingerprint.changed() + self.startup_changes
         if before and not self.fingerprint.editable:
             grade = new_grade(kata, self.expected[kata.dir])
             grade.flag(FLAG_GRADER_CHANGED)
@@ -106,12 +119,21 @@ class Grader:
                 "reinstall the grader and grade again"
             )
             return grade
+        watch = StartupFiles.now() if self.watch_startup_files else None
         grade = grade_kata(
             self.course, kata, self.expected[kata.dir], submission.learner.get(kata.dir, {}),
             self.settings, submission.kata_notes.get(kata.dir),
         )  # fmt: skip
         changed = sorted(set(self.fingerprint.changed()) - set(before))
-        if changed and self.fingerprint.editable:
+        planted = watch.changed() if watch else []
+        if planted:
+            self.startup_changes.extend(planted)
+            grade.flag(FLAG_GRADER_CHANGED)
+            grade.fail_all(
+                f"files every later Python start reads (.pth, bytecode) changed while this kata was graded "
+                f"({_few(planted)}); no points were given"
+            )
+        elif changed and self.fingerprint.editable:
             grade.flag(FLAG_GRADER_CHANGED, f"The grader's files changed while this kata was graded: {_few(changed)}.")
         elif changed:
             grade.flag(FLAG_GRADER_CHANGED)
@@ -147,6 +169,10 @@ class Grader:
         result.notes.extend(f"{kata} has no tests in the course, so it was not graded." for kata in self.course.unavailable)
         result.notes.extend(submission.integrity.missing_lines())
         result.notes.extend(self.fingerprint.problems)
+        isolation = choose(self.settings.sandbox, self.settings.python)
+        result.sandbox = isolation.name
+        if isolation.name != BWRAP:
+            result.notes.append(describe(isolation))
         if self.course.source == "checkout":
             result.notes.append("Graded against the teacher's checkout of the course, not an installed grader.")
         return result

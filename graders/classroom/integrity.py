@@ -79,6 +79,11 @@ def load_submission(root: Path, course: PristineCourse, katas: list[PristineKata
     for kata in katas:
         folder, shown = kata_folder(root, kata, single=len(katas) == 1)
         files: dict[str, bytes | None] = {}
+        linked = _linked_part(root, folder)
+        if linked:
+            notes.setdefault(kata.dir, []).append(f"{linked} is a symbolic link; it was not followed, so {shown} was not graded.")
+            learner[kata.dir] = dict.fromkeys(kata.learner_files)
+            continue
         for relative in kata.learner_files:
             files[relative] = _read_learner(folder / relative, notes.setdefault(kata.dir, []), f"{shown}/{relative}")
         learner[kata.dir] = files
@@ -86,6 +91,24 @@ def load_submission(root: Path, course: PristineCourse, katas: list[PristineKata
             _compare_kata(folder, shown, kata, report)
     _compare_root(root, course, katas, report)
     return Submission(name or root.name, root, learner, report, notes)
+
+
+def _linked_part(root: Path, folder: Path) -> str:
+    """The first part of ``folder`` below ``root`` that is a symbolic link ("" when none is).
+
+    A kata folder that links elsewhere would grade someone else's work (another student's
+    folder in a batch) as this student's, or walk folders outside the submission.
+    """
+    try:
+        relative = folder.relative_to(root)
+    except ValueError:
+        return str(folder)
+    current = root
+    for part in relative.parts:
+        current = current / part
+        if current.is_symlink():
+            return current.relative_to(root).as_posix()
+    return ""
 
 
 def _read_learner(path: Path, notes: list[str], shown: str) -> bytes | None:

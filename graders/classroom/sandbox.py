@@ -14,8 +14,12 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from graders.classroom.isolation import NONE, choose
 
 ENV_KEPT = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "SYSTEMROOT")
 
@@ -30,6 +34,7 @@ class SandboxSettings:
     report_cap: int = 8 * 1024 * 1024
     memory_mb: int = 4096  # address-space limit of the graded process; 0 = none
     python: str = sys.executable
+    sandbox: str = "auto"  # the OS protection: auto (the strongest available) or one of isolation.MODES
 
 
 @dataclass
@@ -43,6 +48,7 @@ class RunOutcome:
     timed_out: bool = False
     report_too_large: bool = False
     duration: float = 0.0
+    sandbox: str = NONE  # the protection the run had
 
 
 
@@ -75,8 +81,27 @@ def pytest_command(settings: SandboxSettings, folder: Path, *args: str) -> list[
 # -- running -------------------------------------------------------------------
 
 
-def run_child(command: list[str], folder: Path, settings: SandboxSettings, with_report: bool) -> RunOutcome:
-    """Run ``command`` in ``folder``; read its output (capped) and its report pipe until the deadline."""
+def run_child(
+    command: list[str], folder: Path, settings: SandboxSettings, with_report: bool, protected: Sequence[Path] = ()
+) -> RunOutcome:
+    """Run ``command`` in ``folder`` inside the sandbox; read its output (capped) and its report pipe.
+
+    ``protected`` are files in ``folder`` the run may read but never change (the course's).
+    """
+    isolation = choose(settings.sandbox, settings.python)
+    with isolation.run_uid() as uid:
+        isolation.prepare_folder(folder, uid, list(protected))
+        wrapped = isolation.wrap(command, folder, list(protected), settings.memory_mb)
+        outcome = _run(wrapped, folder, settings, with_report, isolation.popen_user(uid))
+    if outcome.returncode is not None:
+        outcome.returncode = isolation.exit_code(outcome.returncode)
+    outcome.sandbox = isolation.name
+    return outcome
+
+
+def _run(
+    command: list[str], folder: Path, settings: SandboxSettings, with_report: bool, user: dict[str, Any]
+) -> RunOutcome:
     report_read = report_write = -1
     if with_report:
         report_read, report_write = os.pipe()
@@ -86,7 +111,7 @@ def run_child(command: list[str], folder: Path, settings: SandboxSettings, with_
         process = subprocess.Popen(
             command, cwd=folder, env=clean_env(folder, settings), stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-            pass_fds=(report_write,) if with_report else (),
+            pass_fds=(report_write,) if with_report else (), **user,
         )  # fmt: skip
     except OSError as exc:
         for fd in (report_read, report_write):

@@ -59,3 +59,11 @@ def add_canary(folder: Path, kata: PristineKata) -> str:
     ).encode()
     tests.write_bytes(text)
     return name
+
+
+def course_files(folder: Path, katas: list[PristineKata]) -> list[Path]:
+    """The course's files in ``folder``: a graded run may read them but never change them."""
+    paths = [folder / "pytest.ini", folder / "katas" / "katas.toml"]
+    for kata in katas:
+        paths += [folder / "katas" / kata.dir / name for name in kata.files if name not in kata.learner_files]
+    return [path for path in paths if path.is_file()]

@@ -194,7 +194,7 @@ def gradescope_command(
 
     try:
         loaded = load_course(course)
-        zip_path = export_gradescope(folder, grader_spec, [k.kata.id for k in loaded.select(katas)] if katas else [], deadline=timeout)
+        zip_path = export_gradescope(folder, grader_spec, [k.kata.id for k in loaded.select(katas)] if katas else [], deadline=timeout, course=loaded)
     except (ExportError, PristineError) as exc:
         raise _fail(f"{exc}.") from None
-    typer.echo(f"Upload {zip_path} as the assignment's autograder (Ubuntu 24.04 base image).")
+    typer.echo(f"Upload {zip_path} as the assignment's autograder (the default Ubuntu 22.04 image works); see README.md beside it.")

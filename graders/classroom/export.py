@@ -1,40 +1,65 @@
 """What a teacher hands out: a student starter repository, or a Gradescope autograder.
 
 Nothing is fetched here; files are written. The starter holds the stubs, tests and
-READMEs (never the solutions), the grader as a pinned dependency, and a GitHub
-Classroom workflow that installs that pinned grader and grades every push with it.
+READMEs (never the solutions), the grader as a pinned dependency with every library it
+uses pinned too (``.github/kata-constraints.txt``), and a GitHub Classroom workflow that
+installs that grader outside the student's checkout and grades every push with it. The
+Gradescope autograder is written by ``graders.classroom.gradescope``.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import shlex
 import stat
 import tomllib
-import zipfile
 from pathlib import Path
 
+from graders.classroom.pins import GraderSpec, SpecError, constraints_text, parse_spec
 from graders.classroom.pristine import PristineCourse, PristineKata
 
 WORKFLOW_PATH = ".github/workflows/classroom.yml"
+CONSTRAINTS_PATH = ".github/kata-constraints.txt"
 RUNNER_ID = "katas"  # the grading step's id; the reporter reads ${RUNNER_ID upper-cased}_RESULTS
 REPORTER = "classroom-resources/autograding-grading-reporter@v1"
+NOT_GRADED = (
+    "Nothing was graded: this is not a verdict on your code. The grader could not be installed or could "
+    "not start; the log of the step 'Grade the katas' says why. Tell your teacher."
+)
 
 
 class ExportError(Exception):
     """The export cannot be written as asked; the message says what to change."""
 
 
-def check_spec(spec: str) -> str:
-    """A pip requirement on one line: a version (``fastapi-katas==1.0``) or a URL pinned to a tag."""
-    spec = spec.strip()
-    if not spec or "\n" in spec or "\r" in spec or "\0" in spec:
-        raise ExportError("--grader-spec must be one pip requirement on one line, e.g. 'fastapi-katas==1.0'")
-    if re.fullmatch(r"[A-Za-z0-9._-]+", spec):
-        raise ExportError(
-            f"--grader-spec {spec!r} is not pinned: give a version (==1.0) or a git URL at a tag (@v1.0)"
-        )
-    return spec
+def check_spec(spec: str) -> GraderSpec:
+    """A pinned pip requirement on one line (``fastapi-katas==1.0`` or a git URL at a tag), maybe with its index."""
+    try:
+        return parse_spec(spec)
+    except SpecError as exc:
+        raise ExportError(str(exc)) from None
+
+
+def constraints() -> str:
+    """The constraints file for the grader installed here (see ``pins.constraints_text``)."""
+    try:
+        return constraints_text()
+    except SpecError as exc:
+        raise ExportError(str(exc)) from None
+
+
+def course_points(course: PristineCourse, katas: list[PristineKata]) -> int:
+    """The points the chosen katas are worth, from the pristine tests: every export's ``max_score``."""
+    from graders.classroom.expected import CollectionError, collect_expected
+    from graders.classroom.sandbox import SandboxSettings
+
+    try:
+        expected = collect_expected(course, katas, SandboxSettings())
+    except CollectionError as exc:
+        raise ExportError(str(exc)) from None
+    return sum(behaviour.points for behaviours in expected.values() for behaviour in behaviours)
 
 
 def _prepare(folder: Path, force: bool) -> None:
@@ -79,13 +104,36 @@ def _entry_id(block: str) -> str:
     return str(entries[0].get("id", "")) if entries else ""
 
 
-def workflow(spec: str, katas: list[str], python: str = "3.11", deadline: float = 120.0) -> str:
-    """The GitHub Classroom workflow: install the pinned grader, grade, report to Classroom."""
+def not_graded_result(max_score: int) -> str:
+    """The runner result sent when the grader could not run: 0 of the real maximum, base64 as the reporter reads it.
+
+    The reporter notifies Classroom only when ``max_score`` is above 0, so a 0/0 would leave no grade at all.
+    """
+    document = {
+        "version": 1,
+        "status": "error",
+        "max_score": max_score,
+        "tests": [
+            {
+                "name": "The grader could not run", "status": "error", "message": NOT_GRADED,
+                "test_code": "kata grade", "filename": "", "line_no": 0, "duration": 0, "score": 0,
+            }
+        ],
+    }  # fmt: skip
+    return base64.b64encode(json.dumps(document, separators=(",", ":")).encode("utf-8")).decode("ascii")
+
+
+def workflow(
+    spec: str | GraderSpec, katas: list[str], python: str = "3.11", deadline: float = 120.0, *, max_score: int
+) -> str:
+    """The GitHub Classroom workflow: install the pinned grader, grade, report to Classroom, even when grading failed."""
+    spec = spec if isinstance(spec, GraderSpec) else check_spec(spec)
     chosen = "".join(f" {shlex.quote(k)}" for k in katas)
     return f"""\
 # Written by `kata classroom export`: grades every push and reports the points to GitHub Classroom.
-# The grader comes from the teacher's pinned source below, never from this repository, and it grades
-# with its own pristine copy of the tests: changing the tests here changes nothing but a warning.
+# The grader comes from the teacher's pinned source below, never from this repository: it is installed
+# into $RUNNER_TEMP with every library pinned by {CONSTRAINTS_PATH}, and it grades with its own
+# pristine copy of the tests: changing the tests here changes nothing but a warning.
 name: Autograding Tests
 "on":
   - push
@@ -109,13 +157,27 @@ jobs:
       - name: Install the grader (pinned by the teacher)
         working-directory: "${{{{ runner.temp }}}}"
         run: |
-          python -m pip install --disable-pip-version-check {shlex.quote(spec)}
+          python -m venv "$RUNNER_TEMP/kata-grader"
+          "$RUNNER_TEMP/kata-grader/bin/python" -m pip install --disable-pip-version-check \\
+            -c "$GITHUB_WORKSPACE/{CONSTRAINTS_PATH}" {spec.shell()}
       - name: Grade the katas
         id: {RUNNER_ID}
+        if: "${{{{ !cancelled() }}}}"
         working-directory: "${{{{ runner.temp }}}}"
+        env:
+          KATA_NOT_GRADED: "{not_graded_result(max_score)}"
         run: |
-          kata grade{chosen} --format github --submission "$GITHUB_WORKSPACE" --timeout {deadline:g} --out "$RUNNER_TEMP/kata-result.txt"
+          status=0
+          GITHUB_OUTPUT="$RUNNER_TEMP/kata-output.txt" "$RUNNER_TEMP/kata-grader/bin/kata" grade{chosen} --format github \\
+            --submission "$GITHUB_WORKSPACE" --timeout {deadline:g} --out "$RUNNER_TEMP/kata-result.txt" || status=$?
+          if [ "$status" -eq 0 ] && [ -s "$RUNNER_TEMP/kata-result.txt" ]; then
+            echo "result=$(tr -d '\\n' < "$RUNNER_TEMP/kata-result.txt")" >> "$GITHUB_OUTPUT"
+          else
+            echo "::error title=The grader could not run::exit status $status; {max_score} points reported as 0"
+            echo "result=$KATA_NOT_GRADED" >> "$GITHUB_OUTPUT"
+          fi
       - name: Autograding Reporter
+        if: "${{{{ !cancelled() }}}}"
         uses: {REPORTER}
         env:
           {RUNNER_ID.upper()}_RESULTS: "${{{{ steps.{RUNNER_ID}.outputs.result }}}}"
@@ -136,7 +198,8 @@ grade card: what works, what does not yet and why, and a hint.
 python3 -m venv .venv && .venv/bin/pip install -r requirements.txt && .venv/bin/kata
 ```
 
-Then `. .venv/bin/activate` puts `kata` and `pytest` on your PATH.
+Then `. .venv/bin/activate` puts `kata` and `pytest` on your PATH. `requirements.txt`
+installs the grader your teacher pinned, with the same library versions it grades with.
 
 ## Work on a kata
 
@@ -152,6 +215,12 @@ Katas:
 
 Changing the tests, adding a `conftest.py` or anything else outside your own files does not
 change your grade: the grader uses its own copy of the tests and reports what was changed.
+
+## If your course grades on Gradescope
+
+Submit this whole repository: choose GitHub (or Bitbucket) in Gradescope's submission dialog,
+or upload a zip of it with its folders kept. Do not drag several `stub.py` files into the
+upload box: every kata's file has that name, so they cannot be told apart.
 """
 
 
@@ -160,9 +229,11 @@ def export_starter(
     python: str = "3.11", deadline: float = 120.0, force: bool = False,
 ) -> list[Path]:  # fmt: skip
     """Write the starter repository; returns the files written."""
-    spec = check_spec(spec)
+    grader = check_spec(spec)
     if not katas:
         raise ExportError("the course has no kata to export")
+    pins = constraints()
+    max_score = course_points(course, katas)
     _prepare(folder, force)
     written = [_write(folder, "katas/katas.toml", manifest_for(course, katas))]
     for kata in katas:
@@ -170,55 +241,26 @@ def export_starter(
             written.append(_write(folder, f"katas/{kata.dir}/{relative}", data))
     every = len(katas) == len(course.katas)
     listing = "\n".join(f"- `{k.dir}`: {k.kata.title}" for k in katas)
+    requirements = [
+        "# The grader, pinned by your teacher, and the library versions it grades with.",
+        f"-c {CONSTRAINTS_PATH}",
+        *grader.requirements_lines(),
+    ]
+    chosen = [] if every else [k.kata.id for k in katas]
     written += [
         _write(folder, "README.md", STUDENT_README.format(katas=listing)),
-        _write(folder, "requirements.txt", f"# The grader, pinned by your teacher.\n{spec}\n"),
+        _write(folder, "requirements.txt", "\n".join(requirements) + "\n"),
         _write(folder, ".gitignore", ".venv/\n.kata/\n__pycache__/\n*.py[cod]\n.pytest_cache/\n"),
-        _write(folder, WORKFLOW_PATH, workflow(spec, [] if every else [k.kata.id for k in katas], python, deadline)),
+        _write(folder, CONSTRAINTS_PATH, pins),
+        _write(folder, WORKFLOW_PATH, workflow(grader, chosen, python, deadline, max_score=max_score)),
     ]
     return written
 
 
-SETUP_SH = """\
-#!/usr/bin/env bash
-# Written by `kata classroom gradescope`: runs once, when Gradescope builds the autograder image.
-set -euo pipefail
-apt-get install -y python3 python3-venv python3-pip
-python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "fastapi-katas needs Python 3.11+: choose the Ubuntu 24.04 base image")'
-python3 -m venv /autograder/venv
-/autograder/venv/bin/pip install --disable-pip-version-check {spec}
-"""
+def export_gradescope(
+    folder: Path, spec: str, katas: list[str], deadline: float = 120.0, *, course: PristineCourse | None = None
+) -> Path:
+    """Write the Gradescope autograder and its zip (see ``graders.classroom.gradescope``); returns the zip."""
+    from graders.classroom.gradescope import write_autograder
 
-RUN_AUTOGRADER = """\
-#!/usr/bin/env bash
-# Written by `kata classroom gradescope`: runs for every submission and always leaves a results.json.
-# The grader's own pristine tests grade /autograder/submission; only the learner files are taken from it.
-mkdir -p /autograder/results
-cd /tmp
-/autograder/venv/bin/kata grade{katas} --format gradescope --submission /autograder/submission \\
-    --timeout {deadline:g} --out /autograder/results/results.json
-if [ ! -s /autograder/results/results.json ]; then
-  echo '{{"score": 0, "output": "The autograder could not run; please tell your teacher."}}' > /autograder/results/results.json
-fi
-"""
-
-
-def export_gradescope(folder: Path, spec: str, katas: list[str], deadline: float = 120.0) -> Path:
-    """Write setup.sh and run_autograder, and autograder.zip with both at its root; returns the zip."""
-    spec = check_spec(spec)
-    folder.mkdir(parents=True, exist_ok=True)
-    chosen = "".join(f" {shlex.quote(k)}" for k in katas)
-    files = {
-        "setup.sh": SETUP_SH.format(spec=shlex.quote(spec)),
-        "run_autograder": RUN_AUTOGRADER.format(katas=chosen, deadline=deadline),
-    }
-    for name, text in files.items():
-        _write(folder, name, text, executable=True)
-    zip_path = folder / "autograder.zip"
-    with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, text in files.items():
-            info = zipfile.ZipInfo(name)
-            info.external_attr = (0o755 | stat.S_IFREG) << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, text)
-    return zip_path
+    return write_autograder(folder, spec, katas, deadline, course=course)

@@ -377,7 +377,7 @@ def test_setup_sh_updates_apt_first_installs_a_new_python_and_a_readable_pinned_
         f"-c {source}/constraints.txt fastapi-katas==1.0 --index-url {INDEX}"
     ) in calls
     assert "kata --version" in calls  # the installed grader starts
-    assert "useradd --system --user-group --no-create-home --shell /usr/sbin/nologin student" in calls
+    assert not any(call.startswith("useradd") for call in calls)  # each graded run gets a uid of its own
     for path in [home, *home.rglob("*")]:  # readable (and runnable) by the unprivileged user, writable by root only
         mode = path.stat().st_mode
         assert mode & stat.S_IROTH and not mode & (stat.S_IWGRP | stat.S_IWOTH), path

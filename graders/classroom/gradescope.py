@@ -8,7 +8,9 @@ student code run as a user without privileges):
   default base image is Ubuntu 22.04, whose Python is 3.10). It creates the grader's
   virtual environment in ``/opt/kata-grader``, owned by root and readable by everyone, so
   a graded run under another uid can import from it but not change it; installs the
-  grader there with every dependency pinned; and adds the unprivileged user ``student``.
+  grader there with every dependency pinned. No account is added: the grader gives every
+  graded run a uid of its own, far above any real account (``isolation.UID_BASE``), which is
+  what the page's ``student`` user is for, without one uid shared by every run.
 - ``run_autograder`` (root, every submission) runs the grader as root: only root can hand
   the student's code to another uid, and the grader's own process, which judges the run,
   must not share a uid with the code it judges. Then it makes sure a readable
@@ -37,7 +39,6 @@ from graders.classroom.export import (
 from graders.classroom.pristine import PristineCourse, PristineError, load_course
 
 GRADER_HOME = "/opt/kata-grader"
-STUDENT_USER = "student"
 MIN_PYTHON = (3, 11)
 PPA_PYTHON = "python3.12"  # deadsnakes builds 3.11–3.13 for Ubuntu 22.04
 RESULTS_CHECK = "gradescope_results.py"
@@ -78,11 +79,6 @@ rm -rf "$grader"
   -c "$here/constraints.txt" {spec}
 "$grader/bin/kata" --version
 chmod -R a+rX,go-w "$grader"
-
-# The user graded code runs as (Gradescope's best practices): no home, no password, no login shell.
-if ! id -u {user} >/dev/null 2>&1; then
-  useradd --system --user-group --no-create-home --shell /usr/sbin/nologin {user}
-fi
 """
 
 RUN_AUTOGRADER = """\
@@ -193,7 +189,7 @@ def autograder_files(
     for key in gradescope_results.FORMAT_KEYS:
         last_resort[key] = gradescope_results.TEXT
     names = {
-        "grader_home": GRADER_HOME, "ppa_python": PPA_PYTHON, "user": STUDENT_USER,
+        "grader_home": GRADER_HOME, "ppa_python": PPA_PYTHON,
         "min_python": ".".join(map(str, MIN_PYTHON)), "min_tuple": ", ".join(map(str, MIN_PYTHON)),
     }  # fmt: skip
     return {

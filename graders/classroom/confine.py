@@ -4,6 +4,10 @@ Run as ``python -I -B -m graders.classroom.confine [options] -- COMMAND...``. It
 grader's code, started by the grader, before any student code exists in the process:
 
 - resource limits (no core files, a file-size cap, an address-space cap, a process cap);
+- it stays as the parent of the command, a "child subreaper": every process the command
+  starts, even one that detaches into a new session, is re-parented to it when its own
+  parent dies, and all of them are killed when the command ends or the grader says stop
+  (SIGTERM). It is outside the Landlock domain, so the run cannot signal it;
 - with ``--landlock``, a Landlock ruleset (Linux 5.13+, the kernel's unprivileged
   sandbox): files readable only under the ``--read`` paths, writable only under the
   ``--write`` paths, and (Linux 6.12+) no signals to, nor abstract sockets of, processes
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import os
+import signal
 import struct
 import sys
 from collections.abc import Sequence
@@ -29,6 +34,7 @@ _SYS_CREATE_RULESET, _SYS_ADD_RULE, _SYS_RESTRICT_SELF = 444, 445, 446
 _CREATE_RULESET_VERSION = 1
 _RULE_PATH_BENEATH = 1
 _PR_SET_NO_NEW_PRIVS = 38
+_PR_SET_CHILD_SUBREAPER = 36
 _EXECUTE, _WRITE_FILE, _READ_FILE, _READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
 _REMOVE_DIR, _REMOVE_FILE, _MAKE_CHAR, _MAKE_DIR, _MAKE_REG = 1 << 4, 1 << 5, 1 << 6, 1 << 7, 1 << 8
 _MAKE_SOCK, _MAKE_FIFO, _MAKE_BLOCK, _MAKE_SYM = 1 << 9, 1 << 10, 1 << 11, 1 << 12
@@ -144,6 +150,31 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("no command to run")
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        print("kata grade: cannot become the run's subreaper", file=sys.stderr)
+        return EXIT_CANNOT_CONFINE
+    stop = {"asked": False}
+
+    def on_stop(signum: int, frame: object) -> None:
+        stop["asked"] = True
+        _kill_children()
+
+    signal.signal(signal.SIGTERM, on_stop)
+    signal.signal(signal.SIGINT, on_stop)
+    child = os.fork()
+    if child == 0:
+        os._exit(_confine_and_exec(args, command))
+    status = _wait_for(child)
+    while _kill_children():
+        pass
+    return status
+
+
+def _confine_and_exec(args: argparse.Namespace, command: list[str]) -> int:
+    """In the forked child: limits, Landlock, then the command itself."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     try:
         apply_limits(args.memory_mb, args.max_file_mb, args.max_processes)
         if args.landlock:
@@ -155,8 +186,52 @@ def main(argv: list[str] | None = None) -> int:
         os.execv(command[0], command)
     except OSError as exc:
         print(f"kata grade: cannot start {command[0]}: {exc.strerror}", file=sys.stderr)
-        return EXIT_CANNOT_CONFINE
-    return EXIT_CANNOT_CONFINE  # not reached: execv replaces this process
+    return EXIT_CANNOT_CONFINE
+
+
+def _wait_for(child: int) -> int:
+    """The command's exit status, as a shell gives it (128 + N for signal N); others are reaped on the way."""
+    while True:
+        try:
+            pid, status = os.wait()
+        except InterruptedError:
+            continue
+        except ChildProcessError:
+            return EXIT_CANNOT_CONFINE
+        if pid == child:
+            code = os.waitstatus_to_exitcode(status)
+            return 128 - code if code < 0 else code
+
+
+def _kill_children() -> bool:
+    """Kill and reap every direct child (orphans of the run land here); True if there were any."""
+    me = str(os.getpid())
+    found = False
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        entries = []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1].decode() == me:
+            found = True
+            try:
+                os.kill(int(entry), signal.SIGKILL)
+            except OSError:
+                pass
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return found
+        if pid == 0:
+            return found
 
 
 if __name__ == "__main__":

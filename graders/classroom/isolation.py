@@ -143,8 +143,8 @@ class Isolation:
         return {"user": uid, "group": uid, "extra_groups": []}
 
     def exit_code(self, code: int) -> int:
-        """bwrap reports a child killed by signal N as 128 + N: give it back as -N, as Popen does."""
-        if self.name == BWRAP and 128 < code < 128 + 65:
+        """The wrappers report a child killed by signal N as 128 + N: give it back as -N, as Popen does."""
+        if 128 < code < 128 + 65:
             return -(code - 128)
         return code
 

@@ -181,6 +181,17 @@ def _drain(
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    """Ask the run's first process (the confine wrapper or bwrap) to end everything, then kill its group.
+
+    The wrapper kills every process the run started, also those that left the group;
+    killing the group first would orphan them.
+    """
+    if process.poll() is None:
+        try:
+            process.terminate()
+            process.wait(timeout=3)
+        except (subprocess.TimeoutExpired, OSError):
+            pass
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError, OSError):

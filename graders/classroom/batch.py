@@ -2,13 +2,17 @@
 
 Every submission's learner files are read before the first student's code runs, so
 a submission that writes into another student's folder changes nothing that is graded.
-The unit of work is one kata of one student; ``-j`` of them run at a time.
+The unit of work is one kata of one student; ``-j`` of them run at a time. Whatever goes
+wrong with one kata (a bug in the grader, an input it did not expect) is an ``error`` for
+that kata only, and the gradebook files are written whole or not at all.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
@@ -16,10 +20,11 @@ from typing import TYPE_CHECKING
 
 from graders import __version__
 from graders.classroom.expected import CollectionError
-from graders.classroom.grading import Grader
-from graders.classroom.integrity import Submission, fingerprint_grader, load_submission
-from graders.classroom.pristine import PristineError, PristineKata, load_course
-from graders.classroom.results import ERROR, KataGrade, SubmissionGrade
+from graders.classroom.grading import Grader, new_grade
+from graders.classroom.integrity import IntegrityReport, Submission, fingerprint_grader, load_submission
+from graders.classroom.pristine import PristineCourse, PristineError, PristineKata, load_course
+from graders.classroom.results import FLAG_GRADER_ERROR, KataGrade, SubmissionGrade
+from graders.classroom.safety import clean_name, clean_text, write_atomic
 from graders.classroom.sandbox import SandboxSettings
 
 if TYPE_CHECKING:
@@ -51,7 +56,7 @@ def grade_batch(
         chosen = course.select(katas)
     except PristineError as exc:
         raise BatchError(str(exc)) from None
-    works = [load_submission(folder, course, chosen) for folder in find_submissions(root)]
+    works = [_load_safely(folder, course, chosen) for folder in find_submissions(root)]
     settings = SandboxSettings(deadline=deadline, test_timeout=test_timeout)
     try:
         grader = Grader.prepare(course, chosen, settings, fingerprint)
@@ -60,7 +65,7 @@ def grade_batch(
     grades: dict[tuple[int, str], KataGrade] = {}
     tasks = [(index, kata) for index in range(len(works)) for kata in chosen]
     with _progress(progress, len(tasks)) as advance, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(_grade_safely, grader, works[i], kata): (i, kata.dir) for i, kata in tasks}
+        futures = {pool.submit(grade_safely, grader, works[i], kata): (i, kata.dir) for i, kata in tasks}
         for future in as_completed(futures):
             grades[futures[future]] = future.result()
             advance()
@@ -71,15 +76,36 @@ def grade_batch(
     return results, chosen
 
 
-def _grade_safely(grader: Grader, work: Submission, kata: PristineKata) -> KataGrade:
-    """A bug in the grader becomes an error for that one grade, not the end of the batch."""
+def grade_safely(grader: Grader, work: Submission, kata: PristineKata) -> KataGrade:
+    """One kata; any exception becomes an ``error`` for that kata (its real points, none earned), never the end of a run."""
     try:
         return grader.grade_one(work, kata)
-    except Exception as exc:  # noqa: BLE001 - reported in the gradebook
-        grade = KataGrade(kata=kata.kata.id, title=kata.kata.title, number=kata.number, behaviours=[])
-        grade.status = ERROR
-        grade.message = f"the grader failed on this kata: {type(exc).__name__}: {exc}"
+    except Exception as exc:  # noqa: BLE001 - reported in the result
+        message = clean_text(f"the grader failed on this kata: {type(exc).__name__}: {exc}", 1000)
+        try:
+            grade = new_grade(kata, grader.expected[kata.dir])
+        except Exception:  # noqa: BLE001 - the expected behaviours themselves are what failed
+            grade = KataGrade(kata=kata.kata.id, title=kata.kata.title, number=kata.number, behaviours=[])
+        grade.flag(FLAG_GRADER_ERROR)
+        grade.fail_all(message)
         return grade
+
+
+def grade_submission(grader: Grader, work: Submission, jobs: int = 1) -> SubmissionGrade:
+    """Every chosen kata of one submission, ``jobs`` at a time, each through ``grade_safely``."""
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        grades = list(pool.map(lambda kata: grade_safely(grader, work, kata), grader.katas))
+    return grader.assemble(work, grades, time.monotonic() - started)
+
+
+def _load_safely(folder: Path, course: PristineCourse, katas: list[PristineKata]) -> Submission:
+    """A submission that cannot be read is graded as one without files, with the reason on every kata."""
+    try:
+        return load_submission(folder, course, katas)
+    except Exception as exc:  # noqa: BLE001 - one unreadable folder must not stop the class's batch
+        reason = clean_text(f"the submission could not be read ({type(exc).__name__}: {exc}).", 1000)
+        return Submission(clean_name(folder.name), folder, {k.dir: {} for k in katas}, IntegrityReport(), {k.dir: [reason] for k in katas})
 
 
 class _progress:
@@ -120,19 +146,22 @@ class _progress:
 
 
 def write_gradebook(results: list[SubmissionGrade], katas: list[PristineKata], csv_path: Path, json_path: Path) -> None:
-    """One row per student (score per kata, total, flags) as CSV, and everything as JSON."""
+    """One row per student (score per kata, total, flags, sandbox) as CSV, and everything as JSON.
+
+    Each file is written to a temporary file beside it and renamed, so a crash leaves no half gradebook.
+    """
     ids = [k.kata.id for k in katas]
-    csv_path.parent.mkdir(parents=True, exist_ok=True)
-    with csv_path.open("w", newline="", encoding="utf-8") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(["student", *ids, "total", "max_total", "status", "flags"])
-        for result in results:
-            by_id = {k.kata: k for k in result.katas}
-            flags = [f"{k.kata}:{flag}" for k in result.katas for flag in k.flags]
-            writer.writerow([
-                result.student, *[by_id[i].score if i in by_id else "" for i in ids],
-                result.score, result.max_score, result.status, " ".join(flags),
-            ])  # fmt: skip
+    table = io.StringIO(newline="")
+    writer = csv.writer(table)
+    writer.writerow(["student", *ids, "total", "max_total", "status", "flags", "sandbox"])
+    for result in results:
+        by_id = {k.kata: k for k in result.katas}
+        flags = [f"{k.kata}:{flag}" for k in result.katas for flag in k.flags]
+        writer.writerow([
+            clean_text(result.student), *[by_id[i].score if i in by_id else "" for i in ids],
+            result.score, result.max_score, result.status, clean_text(" ".join(flags)), clean_text(result.sandbox),
+        ])  # fmt: skip
+    write_atomic(csv_path, table.getvalue())
     document = {
         "format_version": 1,
         "grader": {"name": "fastapi-katas", "version": __version__},
@@ -140,5 +169,4 @@ def write_gradebook(results: list[SubmissionGrade], katas: list[PristineKata], c
         "katas": [{"kata": k.kata.id, "title": k.kata.title} for k in katas],
         "students": [r.to_json() for r in results],
     }
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
+    write_atomic(json_path, json.dumps(document, indent=2, ensure_ascii=False))

@@ -63,22 +63,26 @@ def grade_command(
 
     Every kata runs in a fresh folder holding the teacher's tests and the student's learner
     files only, with a time limit. A result is always written, also when the student's code
-    crashes, loops or exits (status [bold]error[/bold] with the reason). Exit code 0 means a
-    result was written, whatever the score.
+    crashes, loops or exits (status [bold]error[/bold] with the reason), and also when the
+    grader itself fails on a kata (that kata is an error). Exit code 0 means a result was
+    written, whatever the score; 1 means the grader could not start or failed, after
+    writing an [bold]error[/bold] result.
     """
+    from graders.classroom.batch import grade_submission
     from graders.classroom.expected import CollectionError
-    from graders.classroom.formats import github_output_path, write
+    from graders.classroom.formats import github_output_path
     from graders.classroom.grading import Grader, error_result
     from graders.classroom.integrity import fingerprint_grader, load_submission
     from graders.classroom.pristine import PristineError, load_course
+    from graders.classroom.safety import clean_name, clean_text
     from graders.classroom.sandbox import SandboxSettings
 
     github_output = github_output_path()  # read before any student code runs
-    fingerprint = fingerprint_grader()
-    name = student or submission.resolve().name
+    name = clean_text(student) if student else clean_name(submission.resolve().name)
     loaded: PristineCourse | None = None
     chosen: list[PristineKata] = []
     try:
+        fingerprint = fingerprint_grader()
         loaded = load_course(course)
         chosen = loaded.select(katas)
         if not submission.is_dir():
@@ -86,28 +90,57 @@ def grade_command(
         work = load_submission(submission, loaded, chosen, name)
         settings = SandboxSettings(deadline=timeout, test_timeout=test_timeout)
         grader = Grader.prepare(loaded, chosen, settings, fingerprint)
-    except (PristineError, CollectionError) as exc:
-        result = error_result(name, loaded, chosen, f"the grader could not start: {exc}")
-        write(result, fmt.value, out, github_output)
-        raise _fail(f"{exc}.") from None
-    result = grader.grade(work, jobs=jobs)
-    text = write(result, fmt.value, out, github_output)
+    except Exception as exc:  # noqa: BLE001 - whatever stopped the start, the platform still gets a result
+        known = isinstance(exc, PristineError | CollectionError)
+        reason = clean_text(str(exc) if known else f"{type(exc).__name__}: {exc}", 1000)
+        _write_result(error_result(name, loaded, chosen, f"the grader could not start: {reason}"), fmt.value, out, github_output)
+        raise _fail(f"{reason}.") from None
+    failure = ""
+    try:
+        result = grade_submission(grader, work, jobs=jobs)
+    except Exception as exc:  # noqa: BLE001 - each kata is already safe; this is assembling them
+        failure = clean_text(f"the grader failed: {type(exc).__name__}: {exc}", 1000)
+        result = error_result(name, loaded, chosen, failure)
+    text = _write_result(result, fmt.value, out, github_output)
     if out is None:
         sys.stdout.write(text + "\n")
     if not quiet:
         _print_summary(result, to_stderr=out is None)
+    if failure:
+        raise _fail(f"{failure}.")
+
+
+def _write_result(result: SubmissionGrade, fmt: str, out: Path | None, github_output: str | None) -> str:
+    """Write ``result``; should a writer fail on it after all, write an ``error`` result in its place."""
+    from graders.classroom.formats import write
+    from graders.classroom.grading import error_result
+    from graders.classroom.safety import clean_text
+
+    try:
+        return write(result, fmt, out, github_output)
+    except OSError as exc:
+        raise _fail(f"could not write the result ({exc}).") from None
+    except Exception as exc:  # noqa: BLE001 - a bug in a writer still leaves a valid result
+        message = clean_text(f"the grader could not write its result: {type(exc).__name__}: {exc}", 1000)
+        fallback = error_result(clean_text(result.student), None, [], message)
+        return write(fallback, fmt, out, github_output)
 
 
 def _print_summary(result: SubmissionGrade, to_stderr: bool) -> None:
     """The grade in learner words: each kata's score, and why each failing behaviour fails."""
     from rich.console import Console
-    from rich.markup import escape
+    from rich.markup import escape as escape_markup
+
+    from graders.classroom.safety import clean_text
+
+    def escape(text: str) -> str:
+        return escape_markup(clean_text(text))
 
     console = Console(stderr=to_stderr, highlight=False, soft_wrap=True)
     colour = {"pass": "green", "fail": "yellow", "error": "red"}
     for kata in result.katas:
         console.print(
-            f"[bold {colour[kata.status]}]{escape(kata.kata)} · {escape(kata.title)}  "
+            f"[bold {colour.get(kata.status, 'red')}]{escape(kata.kata)} · {escape(kata.title)}  "
             f"{kata.score}/{kata.max_score} · {kata.status}[/]"
         )
         if kata.status == "error":
@@ -125,6 +158,7 @@ def _print_summary(result: SubmissionGrade, to_stderr: bool) -> None:
             console.print(f"  [cyan]{escape(note)}[/cyan]")
     for note in result.notes:
         console.print(f"[dim]{escape(note)}[/dim]")
+    console.print(f"Sandbox: {escape(result.sandbox)}")
     console.print(f"[bold]Total: {result.score}/{result.max_score} points[/bold]")
 
 

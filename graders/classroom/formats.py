@@ -140,12 +140,13 @@ def github_result(grade: SubmissionGrade) -> dict[str, Any]:
     return github_fit(grade)[0]
 
 
-def github_fit(grade: SubmissionGrade, budget: int = GITHUB_BUDGET) -> tuple[dict[str, Any], str]:
+def github_fit(grade: SubmissionGrade, budget: int | None = None) -> tuple[dict[str, Any], str]:
     """The fullest runner result whose base64 fits ``budget``, and what was shortened ("" when nothing).
 
     The steps are tried in a fixed order, so the same result always shortens the same way;
     every step keeps each test's ``score``, so the points Classroom receives never change.
     """
+    budget = GITHUB_BUDGET if budget is None else budget
     document: dict[str, Any] = {}
     note = ""
     for step in _GITHUB_STEPS:

@@ -5,6 +5,8 @@ in katas.toml lists); they are read into memory before any student code runs. Ev
 other file is the teacher's: a changed, added or missing one is reported and the
 pristine version is used. The grader hashes its own files at start-up and checks them
 again after each graded run, so a run that rewrote the installed grader is caught.
+Names found in a submission are cleaned before they are stored (a name that is not UTF-8
+is surrogate-escaped by pathlib), and its katas.toml is parsed with size and depth limits.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import graders
 from graders.classroom.pristine import PristineCourse, PristineKata, _skipped
+from graders.classroom.safety import TOML_MAX_BYTES, UnsafeDocument, clean_name, clean_text, load_toml
 
 DISTRIBUTION = "fastapi-katas"
 MAX_LEARNER_FILE = 2 * 1024 * 1024
@@ -90,7 +93,7 @@ def load_submission(root: Path, course: PristineCourse, katas: list[PristineKata
         if shown != ".":
             _compare_kata(folder, shown, kata, report)
     _compare_root(root, course, katas, report)
-    return Submission(name or root.name, root, learner, report, notes)
+    return Submission(clean_text(name) if name else clean_name(root.name), root, learner, report, notes)
 
 
 def _linked_part(root: Path, folder: Path) -> str:
@@ -134,7 +137,7 @@ def _compare_kata(folder: Path, shown: str, kata: PristineKata, report: Integrit
         if not path.is_file():
             if present:  # a folder of learner files only is a complete submission, not a removal
                 report.missing.append(f"{shown}/{relative}")
-        elif path.is_symlink() or _digest(path) != hashlib.sha256(data).hexdigest():
+        elif path.is_symlink() or _digest_or_none(path) != hashlib.sha256(data).hexdigest():
             report.changed.append(f"{shown}/{relative}")
     if not folder.is_dir():
         return
@@ -144,7 +147,7 @@ def _compare_kata(folder: Path, shown: str, kata: PristineKata, report: Integrit
         if _skipped(inside) or posix in kata.files or posix in kata.learner_files or not found.is_file():
             continue
         if found.name in RUN_CHANGING or found.suffix in ADDED_SUFFIXES:
-            report.added.append(f"{shown}/{posix}")
+            report.added.append(f"{shown}/{clean_name(posix)}")
 
 
 def _compare_root(root: Path, course: PristineCourse, katas: list[PristineKata], report: IntegrityReport) -> None:
@@ -157,29 +160,42 @@ def _compare_root(root: Path, course: PristineCourse, katas: list[PristineKata],
             if (folder / name).is_file():
                 report.added.append(f"{shown}{name}")
         if folder.is_dir():
-            report.added.extend(f"{shown}{p.name}" for p in sorted(folder.glob("*.pth")))
+            report.added.extend(f"{shown}{clean_name(p.name)}" for p in sorted(folder.glob("*.pth")))
     if (root / "graders").is_dir():
         report.added.append("graders/ (a copy of the grader)")
 
 
 def _same_entries(path: Path, course: PristineCourse, katas: list[PristineKata]) -> bool:
+    """Whether the submission's katas.toml lists the graded katas as the course does; unreadable means changed."""
     try:
-        theirs = tomllib.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as stream:
+            data = stream.read(TOML_MAX_BYTES + 1)
+        if len(data) > TOML_MAX_BYTES:
+            return False
+        theirs = load_toml(data.decode("utf-8"))
         ours = tomllib.loads(course.manifest_text.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, UnsafeDocument):
         return False
     wanted = {k.kata.id for k in katas}
 
     def entries(data: dict[str, object]) -> dict[str, object]:
         found = data.get("kata")
         listed = found if isinstance(found, list) else []
-        return {str(e.get("id")): e for e in listed if isinstance(e, dict) and e.get("id") in wanted}
+        return {e["id"]: e for e in listed if isinstance(e, dict) and isinstance(e.get("id"), str) and e["id"] in wanted}
 
     return entries(theirs) == entries(ours)
 
 
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _digest_or_none(path: Path) -> str | None:
+    """A submission's file that cannot be read (no permission, vanished) counts as changed."""
+    try:
+        return _digest(path)
+    except OSError:
+        return None
 
 
 @dataclass

@@ -25,6 +25,7 @@ FLAG_NO_IMPORT = "does-not-import"  # the learner's file did not import
 FLAG_CRASHED = "crashed"  # the grading process died or ended without a report
 FLAG_MISSING = "missing-file"  # a learner file was not in the submission
 FLAG_GRADER_CHANGED = "grader-changed"  # the grader's own files changed while grading
+FLAG_GRADER_ERROR = "grader-error"  # the grader itself failed on this kata (a bug): nothing was graded
 
 # Which protection was in force for a graded run, as the sandbox reports it:
 # "bwrap", "unshare", "landlock+uid", "landlock", "uid" or "none".

@@ -3,11 +3,12 @@
 The parent knows the expected behaviours and their points on its own and takes from the
 run only which of them passed. A check that always fails is added to the tests: if the run
 reports it passed, or pytest ends with success, the run's reporting was tampered with.
+The report is parsed with a nesting limit, and every string taken from it is cleaned
+(``safety.clean_text``) before it is stored: a hostile report is rejected, never a crash.
 """
 
 from __future__ import annotations
 
-import json
 import signal
 from typing import Any
 
@@ -22,16 +23,18 @@ from graders.classroom.results import (
     PASS,
     KataGrade,
 )
+from graders.classroom.safety import UnsafeDocument, clean_text, load_json
 from graders.classroom.sandbox import RunOutcome, SandboxSettings
 
 HUNG_MARK = "took longer than"
 NOT_GRADED_MARK = "an earlier behaviour of this kata hung"
+STORED_MESSAGE = 4000  # characters of one failure message kept in a result (platforms show 1000)
 
 
 def judge(grade: KataGrade, outcome: RunOutcome, canary: str, kata: PristineKata, settings: SandboxSettings) -> None:
     """Fill ``grade`` from a run: only a report that passes every check earns points."""
     grade.duration = outcome.duration
-    grade.log_tail = outcome.output[-4096:].decode("utf-8", "replace")
+    grade.log_tail = clean_text(outcome.output[-4096:])
     if outcome.output_bytes > settings.output_cap:
         grade.notes.append(f"The run printed {outcome.output_bytes // 1024} KB; only the last {settings.output_cap // 1024} KB were kept.")
     if outcome.timed_out:
@@ -48,24 +51,29 @@ def judge(grade: KataGrade, outcome: RunOutcome, canary: str, kata: PristineKata
         return
     try:
         text = outcome.report.decode("utf-8").strip()
-        document, end = json.JSONDecoder().raw_decode(text)
+        document, end = load_json(text)
+    except UnsafeDocument:
+        return _reject(grade, "the grading run's report nests far deeper than any real one")
     except (UnicodeDecodeError, ValueError):
         return _reject(grade, "the grading run's report is not valid JSON")
     if text[end:].strip():
         return _reject(grade, "the grading run sent more than one report")
-    problem = _check_document(document, kata, grade, canary, outcome)
+    try:
+        problem = _check_document(document, kata, grade, canary, outcome)
+    except (RecursionError, TypeError, ValueError, AttributeError):
+        problem = "the grading run's report is not in the expected format"
     if problem:
         return _reject(grade, problem)
     entry = document["katas"][0]
     reported = {str(b["nodeid"]): b for b in entry["behaviours"]}
-    crash = str(entry.get("crash") or "")
+    crash = clean_text(entry.get("crash") or "", STORED_MESSAGE)
     for behaviour in grade.behaviours:
         seen = reported[behaviour.nodeid]
         if seen.get("passed") is True and not seen.get("skipped"):
             behaviour.status = PASS
             behaviour.message = ""
             continue
-        reason = str(seen.get("reason") or "")
+        reason = clean_text(seen.get("reason") or "", STORED_MESSAGE)
         if seen.get("skipped"):
             reason = f"skipped, so not graded: {reason}" if reason else "skipped, so not graded"
         behaviour.status = ERROR if crash else FAIL

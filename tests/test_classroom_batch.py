@@ -7,10 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
+from classroom_support import make_course, make_submission, solved
 from typer.testing import CliRunner
 
-from classroom_support import make_course, make_submission, solved
 from conftest import HALF_DONE
+from graders.classroom.isolation import choose
 from graders.cli import app
 
 runner = CliRunner()
@@ -71,7 +72,7 @@ def test_a_progress_bar_does_not_break_the_batch(course_root: Path, tmp_path: Pa
               "--csv", str(tmp_path / "b.csv"), "--json", str(tmp_path / "b.json")],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert list(csv.reader((tmp_path / "b.csv").open()))[1] == ["ada", "3", "3", "3", "pass", ""]
+    assert list(csv.reader((tmp_path / "b.csv").open()))[1] == ["ada", "3", "3", "3", "pass", "", choose().name]
 
 
 def test_an_empty_submissions_folder_is_one_line(course_root: Path, tmp_path: Path) -> None:

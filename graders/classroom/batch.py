@@ -21,8 +21,19 @@ from typing import TYPE_CHECKING
 from graders import __version__
 from graders.classroom.expected import CollectionError
 from graders.classroom.grading import Grader, new_grade
-from graders.classroom.integrity import IntegrityReport, Submission, fingerprint_grader, load_submission
-from graders.classroom.pristine import PristineCourse, PristineError, PristineKata, load_course
+from graders.classroom.integrity import (
+    IntegrityReport,
+    Submission,
+    fingerprint_grader,
+    load_submission,
+)
+from graders.classroom.isolation import IsolationError
+from graders.classroom.pristine import (
+    PristineCourse,
+    PristineError,
+    PristineKata,
+    load_course,
+)
 from graders.classroom.results import FLAG_GRADER_ERROR, KataGrade, SubmissionGrade
 from graders.classroom.safety import clean_name, clean_text, write_atomic
 from graders.classroom.sandbox import SandboxSettings
@@ -47,7 +58,7 @@ def find_submissions(root: Path) -> list[Path]:
 
 def grade_batch(
     root: Path, katas: list[str] | None, jobs: int = 2, deadline: float = 120.0, test_timeout: float | None = None,
-    course_path: Path | None = None, progress: bool = True,
+    course_path: Path | None = None, progress: bool = True, sandbox: str = "auto",
 ) -> tuple[list[SubmissionGrade], list[PristineKata]]:  # fmt: skip
     """Every chosen kata of every submission; results in the submissions' order."""
     fingerprint = fingerprint_grader()
@@ -57,10 +68,10 @@ def grade_batch(
     except PristineError as exc:
         raise BatchError(str(exc)) from None
     works = [_load_safely(folder, course, chosen) for folder in find_submissions(root)]
-    settings = SandboxSettings(deadline=deadline, test_timeout=test_timeout)
+    settings = SandboxSettings(deadline=deadline, test_timeout=test_timeout, sandbox=sandbox)
     try:
         grader = Grader.prepare(course, chosen, settings, fingerprint)
-    except CollectionError as exc:
+    except (CollectionError, IsolationError) as exc:
         raise BatchError(str(exc)) from None
     grades: dict[tuple[int, str], KataGrade] = {}
     tasks = [(index, kata) for index in range(len(works)) for kata in chosen]

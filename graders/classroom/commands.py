@@ -39,6 +39,20 @@ classroom_app = typer.Typer(
 )
 
 
+class Sandbox(str, Enum):
+    """The OS sandbox around each graded run (see docs/CLASSROOM.md, "The sandbox")."""
+
+    auto = "auto"
+    bwrap = "bwrap"
+    landlock_uid = "landlock+uid"
+    landlock = "landlock"
+    uid = "uid"
+    none = "none"
+
+
+SANDBOX_HELP = "The OS sandbox: auto picks the strongest available; naming one insists on it; none grades without."
+
+
 def _fail(message: str) -> typer.Exit:
     from rich.console import Console
     from rich.markup import escape
@@ -58,6 +72,7 @@ def grade_command(
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Katas graded at the same time.")] = 1,
     course: Annotated[Path | None, typer.Option("--course", help=COURSE_HELP)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Write only the result, no summary.")] = False,
+    sandbox: Annotated[Sandbox, typer.Option("--sandbox", help=SANDBOX_HELP)] = Sandbox.auto,
 ) -> None:
     """Grade a submission against the pristine tests, in separate processes, and write a result a platform reads.
 
@@ -73,6 +88,7 @@ def grade_command(
     from graders.classroom.formats import github_output_path
     from graders.classroom.grading import Grader, error_result
     from graders.classroom.integrity import fingerprint_grader, load_submission
+    from graders.classroom.isolation import IsolationError
     from graders.classroom.pristine import PristineError, load_course
     from graders.classroom.safety import clean_name, clean_text
     from graders.classroom.sandbox import SandboxSettings
@@ -88,10 +104,10 @@ def grade_command(
         if not submission.is_dir():
             raise PristineError(f"{submission} is not a folder")
         work = load_submission(submission, loaded, chosen, name)
-        settings = SandboxSettings(deadline=timeout, test_timeout=test_timeout)
+        settings = SandboxSettings(deadline=timeout, test_timeout=test_timeout, sandbox=sandbox.value)
         grader = Grader.prepare(loaded, chosen, settings, fingerprint)
     except Exception as exc:  # noqa: BLE001 - whatever stopped the start, the platform still gets a result
-        known = isinstance(exc, PristineError | CollectionError)
+        known = isinstance(exc, PristineError | CollectionError | IsolationError)
         reason = clean_text(str(exc) if known else f"{type(exc).__name__}: {exc}", 1000)
         _write_result(error_result(name, loaded, chosen, f"the grader could not start: {reason}"), fmt.value, out, github_output)
         raise _fail(f"{reason}.") from None
@@ -172,6 +188,7 @@ def grade_batch_command(
     test_timeout: Annotated[float | None, typer.Option("--test-timeout", min=0.1, help=TEST_TIMEOUT_HELP)] = None,
     course: Annotated[Path | None, typer.Option("--course", help=COURSE_HELP)] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    sandbox: Annotated[Sandbox, typer.Option("--sandbox", help=SANDBOX_HELP)] = Sandbox.auto,
 ) -> None:
     """Grade every student's folder in parallel and write a gradebook (CSV and JSON)."""
     from graders.classroom.batch import BatchError, grade_batch, write_gradebook
@@ -179,7 +196,7 @@ def grade_batch_command(
     try:
         results, chosen = grade_batch(
             submissions, katas, jobs=jobs, deadline=timeout, test_timeout=test_timeout,
-            course_path=course, progress=progress,
+            course_path=course, progress=progress, sandbox=sandbox.value,
         )  # fmt: skip
     except BatchError as exc:
         raise _fail(f"{exc}.") from None

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from graders import __version__
 from graders.classroom.expected import ExpectedBehaviour, collect_expected
 from graders.classroom.integrity import GraderFingerprint, Submission
-from graders.classroom.isolation import BWRAP, NONE, UID, choose, describe
+from graders.classroom.isolation import NONE, UID, choose, describe
 from graders.classroom.pristine import PristineCourse, PristineKata
 from graders.classroom.results import (
     ERROR,
@@ -171,7 +171,7 @@ class Grader:
         result.notes.extend(self.fingerprint.problems)
         isolation = choose(self.settings.sandbox, self.settings.python)
         result.sandbox = isolation.name
-        if isolation.name != BWRAP:
+        if isolation.why:
             result.notes.append(describe(isolation))
         if self.course.source == "checkout":
             result.notes.append("Graded against the teacher's checkout of the course, not an installed grader.")

@@ -20,7 +20,13 @@ from pathlib import Path
 
 import graders
 from graders.classroom.pristine import PristineCourse, PristineKata, _skipped
-from graders.classroom.safety import TOML_MAX_BYTES, UnsafeDocument, clean_name, clean_text, load_toml
+from graders.classroom.safety import (
+    TOML_MAX_BYTES,
+    UnsafeDocument,
+    clean_name,
+    clean_text,
+    load_toml,
+)
 
 DISTRIBUTION = "fastapi-katas"
 MAX_LEARNER_FILE = 2 * 1024 * 1024

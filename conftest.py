@@ -1,6 +1,6 @@
 """Root conftest: the project's own tests drive pytest with ``pytester``.
 
-The kata grader itself is not loaded here: it is the ``graders.plugin``
+The kata grader itself is not loaded here: it is the ``graders.judge.plugin``
 ``pytest11`` entry point, active in every run once the project is installed.
 """
 

@@ -79,7 +79,9 @@ def generate(folder: Path, count: int) -> Counter[str]:
     return Counter(kinds)
 
 
-def time_batches(count: int, jobs_list: list[int]) -> tuple[Counter[str], list[tuple[int, float, Counter[str]]]]:
+def time_batches(
+    count: int, jobs_list: list[int], sandbox: str = "auto"
+) -> tuple[Counter[str], list[tuple[int, float, Counter[str]]]]:
     """Grade ``count`` generated submissions once per ``-j`` value: (mix, [(jobs, seconds, statuses)])."""
     work = Path(tempfile.mkdtemp(prefix="kata-bench-batch-"))
     timings = []
@@ -90,7 +92,7 @@ def time_batches(count: int, jobs_list: list[int]) -> tuple[Counter[str], list[t
             started = time.perf_counter()
             subprocess.run(
                 [str(BIN / "kata"), "grade-batch", str(work / "submissions"), "-k", KATA, "-j", str(jobs),
-                 "--test-timeout", "2", "--timeout", "30", "--no-progress",
+                 "--test-timeout", "2", "--timeout", "30", "--no-progress", "--sandbox", sandbox,
                  "--csv", str(book), "--json", str(work / f"gradebook-j{jobs}.json")],
                 check=True, cwd=work, stdout=subprocess.DEVNULL,
             )  # fmt: skip
@@ -106,12 +108,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=100)
     parser.add_argument("--jobs", type=int, nargs="*", default=[1, 2])
+    parser.add_argument("--sandbox", nargs="*", default=["auto"], help="one batch per sandbox, e.g. none bwrap")
     args = parser.parse_args()
-    mix, timings = time_batches(args.count, args.jobs)
     print(f"{args.count} submissions of {KATA} · {os.cpu_count()} cores · Python {sys.version.split()[0]}")
-    print("  mix: " + ", ".join(f"{n} {kind}" for kind, n in mix.items()))
-    for jobs, elapsed, statuses in timings:
-        print(f"  -j {jobs}: {elapsed:6.1f} s  ({elapsed / args.count:.2f} s per submission) · {dict(statuses)}")
+    for sandbox in args.sandbox:
+        mix, timings = time_batches(args.count, args.jobs, sandbox)
+        print(f"  sandbox {sandbox} · mix: " + ", ".join(f"{n} {kind}" for kind, n in mix.items()))
+        for jobs, elapsed, statuses in timings:
+            print(f"    -j {jobs}: {elapsed:6.1f} s  ({elapsed / args.count:.2f} s per submission) · {dict(statuses)}")
 
 
 if __name__ == "__main__":

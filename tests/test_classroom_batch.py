@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from conftest import HALF_DONE
 from graders.classroom.isolation import choose
-from graders.cli import app
+from graders.commands.cli import app
 
 runner = CliRunner()
 

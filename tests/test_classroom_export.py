@@ -24,7 +24,7 @@ from classroom_support import make_course
 from graders.classroom import gradescope_results
 from graders.classroom.export import ExportError, check_spec, export_starter, workflow
 from graders.classroom.pristine import load_course
-from graders.cli import app
+from graders.commands.cli import app
 
 runner = CliRunner()
 SPEC = "fastapi-katas @ git+https://example.org/teacher/fastapi-katas@v1.0"

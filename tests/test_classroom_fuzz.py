@@ -33,7 +33,7 @@ from graders.classroom.results import ERROR, FAIL, PASS, BehaviourGrade, KataGra
 from graders.classroom.safety import clean_text, load_json, load_toml, nesting_depth
 from graders.classroom.sandbox import RunOutcome, SandboxSettings
 from graders.classroom.verdict import judge
-from graders.cli import app
+from graders.commands.cli import app
 
 runner = CliRunner()
 CANARY = "test_zz_always_fails"

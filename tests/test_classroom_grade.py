@@ -16,7 +16,7 @@ from graders.classroom.integrity import fingerprint_grader, load_submission
 from graders.classroom.pristine import load_course
 from graders.classroom.results import ERROR, PASS
 from graders.classroom.sandbox import SandboxSettings
-from graders.cli import app
+from graders.commands.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()

@@ -251,7 +251,7 @@ def test_a_results_file_forged_through_a_subprocess_is_overwritten_by_the_real_r
 ) -> None:
     from typer.testing import CliRunner
 
-    from graders.cli import app
+    from graders.commands.cli import app
 
     out = tmp_path / "results.json"
     forging = (

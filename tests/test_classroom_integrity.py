@@ -113,7 +113,7 @@ def test_grader_fingerprint_notices_a_changed_added_or_removed_file(tmp_path: Pa
 def test_this_grader_is_an_intact_editable_install() -> None:
     fingerprint = fingerprint_grader()
     assert fingerprint.editable and fingerprint.problems == []
-    assert "plugin.py" in fingerprint.hashes and "classroom/sandbox.py" in fingerprint.hashes
+    assert "judge/plugin.py" in fingerprint.hashes and "classroom/sandbox.py" in fingerprint.hashes
 
 
 class ChangesDuringTheRun(GraderFingerprint):

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import HALF_DONE, SOLUTION, Course
-from graders.cli import app
+from graders.commands.cli import app
 
 runner = CliRunner()
 
@@ -123,7 +123,7 @@ def test_next_refuses_until_the_kata_is_done(demo: Course) -> None:
 
 def test_run_grades_the_current_kata_and_records_progress(demo: Course) -> None:
     (demo.root / "katas/01_demo/stub.py").write_text(SOLUTION)
-    completed = subprocess.run([sys.executable, "-m", "graders.launcher", "run"], cwd=demo.root, capture_output=True, text=True)
+    completed = subprocess.run([sys.executable, "-m", "graders.commands.launcher", "run"], cwd=demo.root, capture_output=True, text=True)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "3/3 · done" in completed.stdout
     assert json.loads(demo.progress.read_text())["katas"]["01_demo"]["score"] == 3
@@ -139,7 +139,7 @@ def test_no_course_is_one_sentence(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 def test_progress_imports_neither_fastapi_nor_pytest(demo: Course) -> None:
     code = (
         "import sys; sys.argv = ['kata', 'progress']\n"
-        "from graders.launcher import main\n"
+        "from graders.commands.launcher import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in ('fastapi', 'pytest', 'starlette', 'pydantic', 'typer') if m in sys.modules]\n"
         "print('HEAVY', heavy)\n"

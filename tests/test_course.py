@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from graders.manifest import Kata, load_manifest
-from graders.verify import grade_outcomes
+from graders.commands.verify import grade_outcomes
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = load_manifest(ROOT / "katas" / "katas.toml")
@@ -39,7 +39,7 @@ def test_untouched_stub_fails_every_behaviour(kata: Kata) -> None:
 @pytest.mark.parametrize("kata", KATAS, ids=[k.dir for k in KATAS])
 def test_untouched_stub_imports_cleanly(kata: Kata) -> None:
     completed = subprocess.run(
-        [sys.executable, "-c", "import sys; from pathlib import Path; from graders.loader import import_graded_file;"
+        [sys.executable, "-c", "import sys; from pathlib import Path; from graders.host.loader import import_graded_file;"
          " import_graded_file(Path(sys.argv[1]))", str(kata.stub)],
         cwd=ROOT, capture_output=True, text=True, timeout=60,
     )  # fmt: skip

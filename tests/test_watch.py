@@ -51,7 +51,7 @@ def test_watch_regrades_on_save_survives_a_loop_moves_on_and_quits(watch_course:
     controller, terminal = pty.openpty()
     env = {**os.environ, "KATA_TIMEOUT": "1", "COLUMNS": "200"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "graders.launcher", "watch"],
+        [sys.executable, "-m", "graders.commands.launcher", "watch"],
         cwd=watch_course.root, stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
     )  # fmt: skip
     output = Output(process)

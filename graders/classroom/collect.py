@@ -26,7 +26,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     destination = session.config.getoption("kata_collect_out", None)
     if not destination:
         return
-    from graders.plugin import describe_behaviour, points_of
+    from graders.judge.plugin import describe_behaviour, points_of
 
     items = [
         {

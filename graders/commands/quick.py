@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from graders.course import CourseError, locate_course, read_course_progress, states
+from graders.commands.course import CourseError, locate_course, read_course_progress, states
 from graders.manifest import ManifestError
-from graders.views import progress_table
+from graders.commands.views import progress_table
 
 
 def progress_main() -> int:

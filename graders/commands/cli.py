@@ -12,7 +12,7 @@ from rich.panel import Panel
 
 from graders import __version__
 from graders.classroom.commands import classroom_app, grade_batch_command, grade_command
-from graders.course import (
+from graders.commands.course import (
     CourseError,
     current_kata,
     find_kata,
@@ -24,10 +24,10 @@ from graders.course import (
     answer_text,
     task_text,
 )
-from graders.pristine import PristineNotFound, back_up, pristine_files
+from graders.commands.pristine import PristineNotFound, back_up, pristine_files
 from graders.manifest import Kata, Manifest, ManifestError
 from graders.progress import update_progress
-from graders.views import markdown, progress_table, welcome_panel
+from graders.commands.views import markdown, progress_table, welcome_panel
 
 app = typer.Typer(
     name="kata",
@@ -100,7 +100,7 @@ def main_view(
 @app.command("progress")
 def progress_command() -> None:
     """Every kata with its status and score, and your overall progress."""
-    from graders.quick import progress_main
+    from graders.commands.quick import progress_main
 
     raise typer.Exit(code=progress_main())
 
@@ -181,7 +181,7 @@ def next_command(
 @app.command("watch")
 def watch_command() -> None:
     """Regrade the current kata each time you save, and move on when it is done."""
-    from graders.watch import watch_course
+    from graders.commands.watch import watch_course
 
     raise typer.Exit(code=watch_course(course(), console))
 
@@ -241,7 +241,7 @@ def verify_command(
     names: Annotated[list[str] | None, typer.Argument(help="Kata numbers or names; default: all.")] = None,
 ) -> None:
     """For authors: each stub fails every behaviour and each solution passes them all."""
-    from graders.verify import verify_kata
+    from graders.commands.verify import verify_kata
 
     manifest = course()
     katas = [chosen_kata(manifest, name) for name in names] if names else list(manifest.katas)
@@ -266,7 +266,7 @@ def new_command(
     question: Annotated[str, typer.Option(help="The interview question the kata answers.")] = "",
 ) -> None:
     """For authors: scaffold a kata (stub, tests, solution, README, manifest entry)."""
-    from graders.scaffold import ScaffoldError, scaffold
+    from graders.commands.scaffold import ScaffoldError, scaffold
 
     manifest = course()
     topic = name.split("_", 1)[-1].replace("_", " ")

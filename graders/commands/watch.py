@@ -2,7 +2,7 @@
 
 File events (watchfiles) and key presses arrive on one queue, so the main
 thread does one thing at a time. Grading runs in a warm worker process
-(``graders.warm``), so a stub that loops, crashes or exits only costs that
+(``graders.commands.warm``), so a stub that loops, crashes or exits only costs that
 grade, never the watcher.
 """
 
@@ -21,10 +21,10 @@ from typing import Any
 
 from rich.console import Console
 
-from graders.course import current_kata, is_done, read_course_progress, reveal_next_hint, states
+from graders.commands.course import current_kata, is_done, read_course_progress, reveal_next_hint, states
 from graders.manifest import Kata, Manifest
 from graders.progress import update_progress
-from graders.views import progress_table
+from graders.commands.views import progress_table
 
 KEYS = "[bold]h[/bold] hint · [bold]l[/bold] list · [bold]r[/bold] regrade · [bold]q[/bold] quit"
 GRADE_DEADLINE = 120.0
@@ -40,7 +40,7 @@ class WarmWorker:
     def start(self) -> None:
         read_end, write_end = os.pipe()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "graders.warm", str(write_end)],
+            [sys.executable, "-m", "graders.commands.warm", str(write_end)],
             stdin=subprocess.PIPE, text=True, pass_fds=(write_end,),
         )  # fmt: skip
         os.close(write_end)

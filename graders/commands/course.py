@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graders.manifest import Kata, Manifest, find_manifest, load_manifest, file_sha256
-from graders.model import Status
+from graders.judge.model import Status
 from graders.progress import KataRecord, Progress, read_progress, update_progress
 
 ENV_COURSE = "KATA_COURSE"

@@ -8,9 +8,9 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from graders.course import KataState
+from graders.commands.course import KataState
 from graders.manifest import Manifest
-from graders.model import Status
+from graders.judge.model import Status
 
 STATUS_STYLE = {
     Status.DONE: ("✓ done", "green"),

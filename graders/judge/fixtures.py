@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
-from graders.loader import KataImportError, describe_exception, display_path, exception_location, import_graded_file
+from graders.host.loader import KataImportError, describe_exception, display_path, exception_location, import_graded_file
 from graders.manifest import Kata
-from graders.servers import ServerProcess, free_port, start_server, uvicorn_command
-from graders.timelimit import KataTimeout
+from graders.host.servers import ServerProcess, free_port, start_server, uvicorn_command
+from graders.judge.timelimit import KataTimeout
 
 if TYPE_CHECKING:
-    from graders.plugin import KataGrader
+    from graders.judge.plugin import KataGrader
 
 
 class KataFixtures:

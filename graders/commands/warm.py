@@ -32,7 +32,7 @@ def warm_up() -> None:
     import pytest
     import starlette.testclient  # noqa: F401
 
-    import graders.plugin  # noqa: F401
+    import graders.judge.plugin  # noqa: F401
 
     with tempfile.TemporaryDirectory(prefix="kata-warm-") as empty, contextlib.redirect_stdout(io.StringIO()):
         pytest.main([empty, "-q", "-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning"])

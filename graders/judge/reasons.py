@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from graders.loader import display_path
+from graders.host.loader import display_path
 
 
 def failure_reason(longrepr: Any, graded_file: str = "") -> str:

@@ -11,10 +11,10 @@ import sys
 
 def main() -> None:
     if sys.argv[1:] == ["progress"]:
-        from graders.quick import progress_main
+        from graders.commands.quick import progress_main
 
         raise SystemExit(progress_main())
-    from graders.cli import main as typer_main
+    from graders.commands.cli import main as typer_main
 
     typer_main()
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from graders.loader import display_path
+from graders.host.loader import display_path
 from graders.manifest import Kata
-from graders.model import KataResult, Status
+from graders.judge.model import KataResult, Status
 
 REASON_WIDTH = 160
 

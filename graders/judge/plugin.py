@@ -19,14 +19,14 @@ from typing import Any
 
 import pytest
 
-from graders.card import render_card, render_summary
-from graders.fixtures import KataFixtures
+from graders.judge.card import render_card, render_summary
+from graders.judge.fixtures import KataFixtures
 from graders.manifest import Kata, Manifest, ManifestError, file_sha256, find_manifest, load_manifest
-from graders.model import Behaviour, KataResult
+from graders.judge.model import Behaviour, KataResult
 from graders.progress import KataRecord, now_iso, update_progress
-from graders.reasons import failure_reason
-from graders.servers import stop_all
-from graders.target import (
+from graders.judge.reasons import failure_reason
+from graders.host.servers import stop_all
+from graders.judge.target import (
     DEFAULT_TIMEOUT,
     ENV_TARGET,
     ENV_TIMEOUT,
@@ -36,7 +36,7 @@ from graders.target import (
     parse_target,
     parse_timeout,
 )
-from graders.timelimit import KataTimeout, time_limit
+from graders.judge.timelimit import KataTimeout, time_limit
 
 TARGET_HELP = (
     "What the kata tests grade: 'stub' (the learner's file, the default), 'solution' "

@@ -1,0 +1,224 @@
+"""The host process of ``kata grade``: the learner's code lives here, inside the sandbox, and nowhere else.
+
+Run as ``python -m graders.host --socket PATH --kata-file FILE [--probes FILE]``. It listens
+on a Unix socket for the judge (the pytest process that runs the tests, in a sandbox of
+its own) and answers each request, one JSON document per line, with one JSON line. It
+imports the learner's file afresh for every test (``begin``), performs the declared
+operations of ``graders.host.session``, and starts the kata's servers (Uvicorn, Gunicorn)
+on its own loopback, forwarding the judge's HTTP requests to them.
+
+Nothing here is trusted: the learner's code shares this process and may change any of
+it. It only ever answers; every verdict is made on the other side of the socket.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import signal
+import socketserver
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from graders.host.loader import KataImportError, describe_exception
+from graders.host.servers import ServerError, ServerProcess, free_port, start_server, uvicorn_command
+from graders.host.session import LearnerError, LearnerSession, ProbeError
+
+MAX_LINE = 64 * 1024 * 1024
+
+
+class ForwardError(Exception):
+    """A request to a server on this loopback failed on the way (refused, reset, timed out)."""
+
+
+class Host:
+    """The learner's side of one graded kata: a session per test, and the servers it started."""
+
+    def __init__(self, kata_file: Path, probes_file: Path | None) -> None:
+        self.kata_file = kata_file
+        self.probes_file = probes_file
+        self.base_env = dict(os.environ)
+        self.session: LearnerSession | None = None
+        self.servers: dict[int, ServerProcess] = {}
+        self.lock = threading.RLock()
+
+    def answer(self, request: dict[str, Any], reader: BinaryIO) -> dict[str, Any]:
+        op = str(request.get("op", ""))
+        args = request.get("args") or {}
+        try:
+            if op == "server_request":
+                return {"ok": self.server_request(reader=reader, **args)}
+            with self.lock:
+                return {"ok": self.perform(op, args)}
+        except KataImportError as exc:
+            return {"error": {"kind": "import", "message": str(exc)}}
+        except LearnerError as exc:
+            return {"error": {"kind": "learner", "message": str(exc)}}
+        except ProbeError as exc:
+            return {"error": {"kind": "course", "message": str(exc)}}
+        except ServerError as exc:
+            return {"error": {"kind": "server", "message": str(exc)}}
+        except ForwardError as exc:
+            return {"error": {"kind": "transport", "message": str(exc)}}
+        except Exception as exc:  # noqa: BLE001 - whatever the learner's code raised, the judge gets a line
+            return {"error": {"kind": "host", "message": describe_exception(exc)}}
+
+    def perform(self, op: str, args: dict[str, Any]) -> Any:
+        if op == "begin":
+            return self.begin(**args)
+        if op == "end":
+            return self.end()
+        if op.startswith("serve_") or op == "run":
+            return getattr(self, op)(**args)
+        if self.session is None:
+            raise ProbeError("no test has begun")
+        return self.session.perform(op, args)
+
+    # -- one test ------------------------------------------------------------------
+
+    def begin(self, env: dict[str, str], unset: list[str], import_module: bool = True) -> None:
+        """A fresh test: the environment the test set, and a fresh import of the learner's file."""
+        self.end()
+        os.environ.clear()
+        os.environ.update(self.base_env)
+        for name in unset:
+            os.environ.pop(name, None)
+        os.environ.update(env)
+        if import_module:
+            self.session = LearnerSession(self.kata_file, self.probes_file)
+
+    def end(self) -> None:
+        session, self.session = self.session, None
+        try:
+            if session is not None:
+                session.close()
+        finally:
+            for server in list(self.servers.values()):
+                server.stop()
+                server.log_path.unlink(missing_ok=True)
+            self.servers.clear()
+
+    # -- servers and commands --------------------------------------------------------
+
+    def serve_start(
+        self, command: list[str] | None, env: dict[str, str], cwd: str | None, ready_path: str | None, timeout: float
+    ) -> dict[str, Any]:
+        port = free_port()
+        argv = uvicorn_command(self.kata_file, port) if command is None else [p.replace("{port}", str(port)) for p in command]
+        server = start_server(argv, port, cwd=Path(cwd) if cwd else None, env=env, ready_path=None)
+        self.servers[server.process.pid] = server
+        if ready_path is not None:
+            server.wait_ready(ready_path, timeout)
+        return {"id": server.process.pid, "port": port, "pid": server.process.pid}
+
+    def _server(self, id: int) -> ServerProcess:
+        if id not in self.servers:
+            raise ProbeError(f"no server {id}")
+        return self.servers[id]
+
+    def serve_stop(self, id: int, signal_number: int, timeout: float) -> int | None:
+        return self._server(id).stop(signal.Signals(signal_number), timeout)
+
+    def serve_poll(self, id: int) -> int | None:
+        return self._server(id).process.poll()
+
+    def serve_output(self, id: int) -> str:
+        return self._server(id).output()
+
+    def serve_wait_ready(self, id: int, path: str, timeout: float) -> None:
+        self._server(id).wait_ready(path, timeout)
+
+    def run(self, command: list[str], env: dict[str, str], cwd: str | None, timeout: float) -> dict[str, Any]:
+        """Run a command beside the learner's code (a config check, say): its exit code and output."""
+        try:
+            done = subprocess.run(
+                command, cwd=cwd, env={**os.environ, **env}, capture_output=True, timeout=timeout,
+                stdin=subprocess.DEVNULL,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired as exc:
+            out = exc.stdout or b""
+            return {"code": None, "stdout": out.decode("utf-8", "replace"), "stderr": "", "timed_out": True}
+        return {
+            "code": done.returncode, "stdout": done.stdout.decode("utf-8", "replace"),
+            "stderr": done.stderr.decode("utf-8", "replace"), "timed_out": False,
+        }  # fmt: skip
+
+    def server_request(
+        self, reader: BinaryIO, port: int, method: str, path: str, headers: list[list[str]],
+        body: str | None, timeout: float,
+    ) -> dict[str, Any]:  # fmt: skip
+        """Forward one request to a server on this loopback; a streamed body keeps the judge's pace."""
+        import httpx
+
+        content: bytes | Iterator[bytes] = base64.b64decode(body) if body is not None else _chunks(reader)
+        try:
+            with httpx.Client(timeout=timeout, limits=httpx.Limits(max_keepalive_connections=0)) as http:
+                response = http.request(
+                    method, f"http://127.0.0.1:{port}{path}", headers=[(k, v) for k, v in headers], content=content
+                )
+        except httpx.TransportError as exc:
+            raise ForwardError(f"{type(exc).__name__}: {exc}") from None
+        return {
+            "status": response.status_code,
+            "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in response.headers.raw],
+            "body": base64.b64encode(response.content).decode("ascii"),
+        }
+
+
+def _chunks(reader: BinaryIO) -> Iterator[bytes]:
+    """A request body arriving from the judge piece by piece: ``{"chunk": …}`` lines, then ``{"end": true}``."""
+    while True:
+        line = reader.readline(MAX_LINE)
+        if not line:
+            return
+        message = json.loads(line)
+        if message.get("end"):
+            return
+        yield base64.b64decode(message["chunk"])
+
+
+class _Handler(socketserver.StreamRequestHandler):
+    host: Host
+
+    def handle(self) -> None:
+        while True:
+            line = self.rfile.readline(MAX_LINE)
+            if not line:
+                return
+            try:
+                request = json.loads(line)
+            except ValueError:
+                return
+            answer = self.server.host.answer(request, self.rfile)  # type: ignore[attr-defined]
+            self.wfile.write(json.dumps(answer).encode() + b"\n")
+            self.wfile.flush()
+
+
+class _Server(socketserver.ThreadingUnixStreamServer):
+    daemon_threads = True
+
+    def __init__(self, path: str, host: Host) -> None:
+        self.host = host
+        super().__init__(path, _Handler)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="graders.host")
+    parser.add_argument("--socket", required=True)
+    parser.add_argument("--kata-file", required=True, type=Path)
+    parser.add_argument("--probes", type=Path, default=None)
+    args = parser.parse_args(argv)
+    host = Host(args.kata_file, args.probes)
+    temporary = args.socket + ".tmp"
+    server = _Server(temporary, host)
+    os.rename(temporary, args.socket)  # the judge sees the socket only once it accepts connections
+    try:
+        server.serve_forever()
+    finally:
+        host.end()
+    return 0

@@ -1,0 +1,223 @@
+"""The judge's end of the line to the host process: JSON requests out, size- and depth-checked JSON answers in.
+
+Everything that arrives here was written by a process that runs the learner's code, so it
+is read as data only: one line of at most ``MAX_ANSWER`` bytes, JSON no deeper than
+``MAX_DEPTH``, and errors mapped to the same exceptions learner mode raises.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import socket
+import time
+from typing import Any
+
+import httpx
+
+from graders.host.loader import KataImportError
+from graders.host.servers import ServerError
+from graders.host.session import LearnerError, ProbeError
+
+MAX_ANSWER = 64 * 1024 * 1024
+MAX_DEPTH = 200
+HOP_HEADERS = {"content-length", "transfer-encoding", "connection", "keep-alive"}
+
+
+class HostGone(Exception):
+    """The host process stopped answering: the learner's code ended it (os._exit, a crash) or it was killed."""
+
+
+def _depth_ok(text: bytes) -> bool:
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_DEPTH:
+                return False
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return True
+
+
+def parse_answer(line: bytes) -> Any:
+    """The value of one answer line, or the exception learner mode would have raised."""
+    if not line:
+        raise HostGone("the learner's app process ended (did the code exit or crash?)")
+    if len(line) > MAX_ANSWER or not _depth_ok(line):
+        raise LearnerError("the learner's process sent an answer far larger or deeper than any real one")
+    try:
+        answer = json.loads(line)
+    except ValueError:
+        raise LearnerError("the learner's process sent an answer that is not JSON") from None
+    if not isinstance(answer, dict):
+        raise LearnerError("the learner's process sent an answer of the wrong shape")
+    if "ok" in answer:
+        return answer["ok"]
+    error = answer.get("error")
+    kind = str(error.get("kind", "")) if isinstance(error, dict) else ""
+    message = str(error.get("message", "")) if isinstance(error, dict) else "an unreadable error"
+    if kind == "import":
+        raise KataImportError(message)
+    if kind == "course":
+        raise ProbeError(message)
+    if kind == "server":
+        raise ServerError(message)
+    if kind == "transport":
+        raise httpx.ConnectError(message)
+    raise LearnerError(message)
+
+
+class HostChannel:
+    """Requests to the host over its Unix socket: one lasting connection, more for concurrent HTTP."""
+
+    def __init__(self, path: str, wait: float = 30.0) -> None:
+        self.path = path
+        self.wait = wait
+        self._main: socket.socket | None = None
+        self._reader: Any = None
+
+    def connect(self) -> socket.socket:
+        """A new connection, waiting up to ``wait`` seconds for the host to start listening."""
+        deadline = time.monotonic() + self.wait
+        while True:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.connect(self.path)
+                return sock
+            except (FileNotFoundError, ConnectionRefusedError):
+                sock.close()
+                if time.monotonic() > deadline:
+                    raise HostGone("the learner's app process did not start") from None
+                time.sleep(0.02)
+
+    def call(self, op: str, **args: Any) -> Any:
+        """Send one request on the lasting connection and return its answer."""
+        if self._main is None:
+            self._main = self.connect()
+            self._reader = self._main.makefile("rb")
+        try:
+            self._main.sendall(json.dumps({"op": op, "args": args}).encode() + b"\n")
+            line = self._reader.readline(MAX_ANSWER + 1)
+        except BaseException:
+            self.reset()  # a timeout mid-answer leaves the line unusable
+            raise
+        if not line:
+            self.reset()
+        return parse_answer(line)
+
+    def reset(self) -> None:
+        if self._main is not None:
+            try:
+                self._main.close()
+            except OSError:
+                pass
+        self._main = self._reader = None
+
+    def close(self) -> None:
+        self.reset()
+
+
+def encode_headers(headers: httpx.Headers) -> list[list[str]]:
+    return [[k.decode("latin-1"), v.decode("latin-1")] for k, v in headers.raw if k.decode("latin-1").lower() not in HOP_HEADERS]
+
+
+def decode_response(answer: Any, request: httpx.Request) -> httpx.Response:
+    if not isinstance(answer, dict) or not isinstance(answer.get("status"), int):
+        raise LearnerError("the learner's process sent a response of the wrong shape")
+    try:
+        body = base64.b64decode(str(answer.get("body", "")), validate=True)
+        headers = [(str(k), str(v)) for k, v in answer.get("headers", [])]
+    except (ValueError, TypeError):
+        raise LearnerError("the learner's process sent a response of the wrong shape") from None
+    return httpx.Response(answer["status"], headers=headers, content=body, request=request)
+
+
+class AppTransport(httpx.BaseTransport):
+    """The ``client`` fixture's transport: each request is run by the host's TestClient for the app."""
+
+    def __init__(self, channel: HostChannel) -> None:
+        self.channel = channel
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = base64.b64encode(request.read()).decode("ascii")
+        target = request.url.raw_path.decode("ascii")
+        answer = self.channel.call(
+            "http", method=request.method, url=target, headers=encode_headers(request.headers), body=body
+        )
+        return decode_response(answer, request)
+
+
+def _request_line(request: httpx.Request, port: int, timeout: float, body: str | None) -> bytes:
+    args = {
+        "port": port, "method": request.method, "path": request.url.raw_path.decode("ascii"),
+        "headers": encode_headers(request.headers), "body": body, "timeout": timeout,
+    }  # fmt: skip
+    return json.dumps({"op": "server_request", "args": args}).encode() + b"\n"
+
+
+def _is_buffered(request: httpx.Request) -> bool:
+    return isinstance(request.stream, httpx.ByteStream)
+
+
+class ServerTransport(httpx.BaseTransport):
+    """Requests to a server the host started: forwarded on a connection of their own, body at the test's pace."""
+
+    def __init__(self, channel: HostChannel, port: int, timeout: float = 30.0) -> None:
+        self.channel, self.port, self.timeout = channel, port, timeout
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        sock = self.channel.connect()
+        try:
+            if _is_buffered(request):
+                sock.sendall(_request_line(request, self.port, self.timeout, base64.b64encode(request.read()).decode()))
+            else:
+                sock.sendall(_request_line(request, self.port, self.timeout, None))
+                for chunk in request.stream:  # type: ignore[union-attr]
+                    sock.sendall(json.dumps({"chunk": base64.b64encode(chunk).decode()}).encode() + b"\n")
+                sock.sendall(b'{"end": true}\n')
+            with sock.makefile("rb") as reader:
+                return decode_response(parse_answer(reader.readline(MAX_ANSWER + 1)), request)
+        finally:
+            sock.close()
+
+
+class AsyncServerTransport(httpx.AsyncBaseTransport):
+    """``ServerTransport`` for ``httpx.AsyncClient``: concurrent requests stay concurrent."""
+
+    def __init__(self, channel: HostChannel, port: int, timeout: float = 30.0) -> None:
+        self.channel, self.port, self.timeout = channel, port, timeout
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        import asyncio
+
+        reader, writer = await asyncio.open_unix_connection(self.channel.path, limit=MAX_ANSWER + 1)
+        try:
+            if _is_buffered(request):
+                body = base64.b64encode(await request.aread()).decode()
+                writer.write(_request_line(request, self.port, self.timeout, body))
+            else:
+                writer.write(_request_line(request, self.port, self.timeout, None))
+                async for chunk in request.stream:  # type: ignore[union-attr]
+                    writer.write(json.dumps({"chunk": base64.b64encode(chunk).decode()}).encode() + b"\n")
+                    await writer.drain()
+                writer.write(b'{"end": true}\n')
+            await writer.drain()
+            try:
+                line = await reader.readline()
+            except ValueError:
+                line = b"x" * (MAX_ANSWER + 1)
+            return decode_response(parse_answer(line), request)
+        finally:
+            writer.close()

@@ -28,7 +28,7 @@ from graders.classroom.results import (
     KataGrade,
     SubmissionGrade,
 )
-from graders.classroom.sandbox import SandboxSettings, pytest_command, run_child
+from graders.classroom.sandbox import SandboxSettings, background_child, pytest_command, run_child
 from graders.classroom.selfcheck import StartupFiles
 from graders.classroom.verdict import judge
 from graders.classroom.workspace import (
@@ -38,6 +38,7 @@ from graders.classroom.workspace import (
     write_course_files,
     write_learner_files,
 )
+from graders.host.session import PROBES_FILE
 
 
 def new_grade(kata: PristineKata, expected: list[ExpectedBehaviour]) -> KataGrade:
@@ -67,17 +68,37 @@ def grade_kata(
     if missing and not notes:
         grade.flag(FLAG_MISSING, f"{', '.join(missing)} not in the submission.")
     folder = make_folder("kata-grade-")
+    host_folder = make_folder("kata-host-")
+    exchange = make_folder("kata-exchange-")
     try:
         write_course_files(folder, course, [kata])
-        write_learner_files(folder, kata, learner)
+        write_learner_files(folder, kata, learner)  # as data: the judge never imports them
         canary = add_canary(folder, kata)
-        args = ["--no-grade-card", "--kata-report=fd:{report_fd}", "-q", "-s", "--tb=no", "-rN"]
+        write_course_files(host_folder, course, [kata])
+        write_learner_files(host_folder, kata, learner)
+        exchange.chmod(0o755)
+        socket = exchange / "host.sock"
+        host_command = [
+            settings.python, "-I", "-B", "-m", "graders.host", "--socket", str(socket),
+            "--kata-file", str(host_folder / "katas" / kata.dir / kata.kata.stub.name),
+            "--probes", str(host_folder / "katas" / kata.dir / PROBES_FILE), "--exchange", str(exchange),
+        ]  # fmt: skip
+        args = [
+            "--no-grade-card", "--kata-report=fd:{report_fd}", "-q", "-s", "--tb=no", "-rN",
+            f"--kata-host={socket}", f"--kata-host-root={host_folder}",
+        ]  # fmt: skip
         if settings.test_timeout is not None:
             args.append(f"--kata-timeout={settings.test_timeout:g}")
         command = pytest_command(settings, folder, *args, f"katas/{kata.dir}/test_kata.py")
-        outcome = run_child(command, folder, settings, with_report=True, protected=course_files(folder, [kata]))
+        host_files = course_files(host_folder, [kata])
+        with background_child(host_command, host_folder, settings, host_files, writes=[exchange]) as host:
+            outcome = run_child(
+                command, folder, settings, with_report=True, protected=course_files(folder, [kata]), reads=[exchange]
+            )
+        outcome.host_output = bytes(host.tail)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        for path in (folder, host_folder, exchange):
+            shutil.rmtree(path, ignore_errors=True)
     grade.sandbox = outcome.sandbox
     judge(grade, outcome, canary, kata, settings)
     return grade

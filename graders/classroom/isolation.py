@@ -27,7 +27,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,21 +120,29 @@ class Isolation:
             else:
                 os.chown(path, uid, uid)
 
-    def wrap(self, command: list[str], folder: Path, protected: list[Path], memory_mb: int) -> list[str]:
-        """``command`` as it must be started to run under this protection."""
+    def wrap(
+        self, command: list[str], folder: Path, protected: list[Path], memory_mb: int,
+        reads: Sequence[Path] = (), writes: Sequence[Path] = (),
+    ) -> list[str]:  # fmt: skip
+        """``command`` as it must be started to run under this protection.
+
+        Besides its own folder, the run may read ``reads`` and write ``writes`` (the folder a
+        host process and its judge share).
+        """
         confine = [
             self.python, "-I", "-B", "-m", "graders.classroom.confine",
             f"--memory-mb={memory_mb}", f"--max-processes={MAX_PROCESSES if self.own_uid else 0}",
         ]  # fmt: skip
         if self.landlock:
             confine.append("--landlock")
-            confine.extend(f"--read={path}" for path in (*self.readable, *READ_DEVICES))
+            confine.extend(f"--read={path}" for path in (*self.readable, *READ_DEVICES, *map(str, reads)))
             confine.extend(f"--list={path}" for path in self.listable)
-            confine.extend(f"--write={path}" for path in (str(folder), "/dev/null"))
+            confine.extend(f"--write={path}" for path in (str(folder), "/dev/null", *map(str, writes)))
         confined = [*confine, "--", *command]
         if self.name != BWRAP:
             return confined
-        return [*bwrap_arguments(folder, protected, self.readable), "--", *confined]
+        shared = [("--ro-bind", p) for p in reads] + [("--bind", p) for p in writes]
+        return [*bwrap_arguments(folder, protected, self.readable, shared), "--", *confined]
 
     def popen_user(self, uid: int | None) -> dict[str, object]:
         """The ``subprocess.Popen`` arguments that start the run as its own uid."""
@@ -149,7 +157,9 @@ class Isolation:
         return code
 
 
-def bwrap_arguments(folder: Path, protected: list[Path], readable: tuple[str, ...]) -> list[str]:
+def bwrap_arguments(
+    folder: Path, protected: list[Path], readable: tuple[str, ...], shared: Sequence[tuple[str, Path]] = ()
+) -> list[str]:
     """bubblewrap's options: new namespaces, a read-only view of what the run needs, its folder."""
     args = [
         shutil.which("bwrap") or "bwrap",
@@ -169,6 +179,8 @@ def bwrap_arguments(folder: Path, protected: list[Path], readable: tuple[str, ..
     args += ["--bind", str(folder), str(folder)]
     for path in protected:
         args += ["--ro-bind", str(path), str(path)]
+    for how, path in shared:
+        args += [how, str(path), str(path)]
     args += ["--chdir", str(folder)]
     return args
 

@@ -13,8 +13,10 @@ import selectors
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,7 @@ class RunOutcome:
     report_too_large: bool = False
     duration: float = 0.0
     sandbox: str = NONE  # the protection the run had
+    host_output: bytes = b""  # what the host process (the learner's code) printed, the last of it
 
 
 
@@ -82,21 +85,74 @@ def pytest_command(settings: SandboxSettings, folder: Path, *args: str) -> list[
 
 
 def run_child(
-    command: list[str], folder: Path, settings: SandboxSettings, with_report: bool, protected: Sequence[Path] = ()
-) -> RunOutcome:
+    command: list[str], folder: Path, settings: SandboxSettings, with_report: bool, protected: Sequence[Path] = (),
+    reads: Sequence[Path] = (),
+) -> RunOutcome:  # fmt: skip
     """Run ``command`` in ``folder`` inside the sandbox; read its output (capped) and its report pipe.
 
-    ``protected`` are files in ``folder`` the run may read but never change (the course's).
+    ``protected`` are files in ``folder`` the run may read but never change (the course's);
+    ``reads`` are folders outside it the run may read (the one it shares with a host).
     """
     isolation = choose(settings.sandbox, settings.python)
     with isolation.run_uid() as uid:
         isolation.prepare_folder(folder, uid, list(protected))
-        wrapped = isolation.wrap(command, folder, list(protected), settings.memory_mb)
+        wrapped = isolation.wrap(command, folder, list(protected), settings.memory_mb, reads=reads)
         outcome = _run(wrapped, folder, settings, with_report, isolation.popen_user(uid))
     if outcome.returncode is not None:
         outcome.returncode = isolation.exit_code(outcome.returncode)
     outcome.sandbox = isolation.name
     return outcome
+
+
+@contextmanager
+def background_child(
+    command: list[str], folder: Path, settings: SandboxSettings, protected: Sequence[Path] = (),
+    writes: Sequence[Path] = (),
+) -> Iterator[BackgroundRun]:  # fmt: skip
+    """Start ``command`` in the sandbox for as long as the block runs (a host process); end it all after."""
+    isolation = choose(settings.sandbox, settings.python)
+    with isolation.run_uid() as uid:
+        isolation.prepare_folder(folder, uid, list(protected))
+        for path in writes:
+            if uid is not None:
+                os.chown(path, uid, uid)
+        wrapped = isolation.wrap(command, folder, list(protected), settings.memory_mb, writes=writes)
+        run = BackgroundRun(settings.output_cap)
+        try:
+            run.process = subprocess.Popen(
+                wrapped, cwd=folder, env=clean_env(folder, settings), stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+                **isolation.popen_user(uid),  # type: ignore[arg-type]
+            )  # fmt: skip
+        except OSError as exc:
+            run.tail += f"cannot start: {exc}".encode()
+            yield run
+            return
+        reader = threading.Thread(target=run.drain, daemon=True)
+        reader.start()
+        try:
+            yield run
+        finally:
+            _kill_group(run.process)
+            run.process.wait()
+            reader.join(timeout=2)
+            _kill_strays(folder)
+
+
+class BackgroundRun:
+    """A process started by ``background_child``: the last ``cap`` bytes of what it printed."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.tail = bytearray()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def drain(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        for chunk in iter(lambda: self.process.stdout.read1(65536), b""):  # type: ignore[union-attr]
+            self.tail += chunk
+            if len(self.tail) > self.cap:
+                del self.tail[: len(self.tail) - self.cap]
 
 
 def _run(

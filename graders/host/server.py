@@ -39,9 +39,11 @@ class ForwardError(Exception):
 class Host:
     """The learner's side of one graded kata: a session per test, and the servers it started."""
 
-    def __init__(self, kata_file: Path, probes_file: Path | None) -> None:
+    def __init__(self, kata_file: Path, probes_file: Path | None, exchange: Path | None = None) -> None:
         self.kata_file = kata_file
         self.probes_file = probes_file
+        self.exchange = exchange
+        self.scratches = 0
         self.base_env = dict(os.environ)
         self.session: LearnerSession | None = None
         self.servers: dict[int, ServerProcess] = {}
@@ -73,7 +75,7 @@ class Host:
             return self.begin(**args)
         if op == "end":
             return self.end()
-        if op.startswith("serve_") or op == "run":
+        if op.startswith("serve_") or op in ("run", "scratch"):
             return getattr(self, op)(**args)
         if self.session is None:
             raise ProbeError("no test has begun")
@@ -98,10 +100,21 @@ class Host:
             if session is not None:
                 session.close()
         finally:
+            os.environ.clear()
+            os.environ.update(self.base_env)
             for server in list(self.servers.values()):
                 server.stop()
                 server.log_path.unlink(missing_ok=True)
             self.servers.clear()
+
+    def scratch(self) -> str:
+        """A new folder the judge can read and the learner's app can write (a test's shared_tmp_path)."""
+        if self.exchange is None:
+            raise ProbeError("this host has no folder shared with the judge")
+        self.scratches += 1
+        folder = self.exchange / f"test-{self.scratches}"
+        folder.mkdir(parents=True, exist_ok=True)
+        return str(folder)
 
     # -- servers and commands --------------------------------------------------------
 
@@ -212,10 +225,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--socket", required=True)
     parser.add_argument("--kata-file", required=True, type=Path)
     parser.add_argument("--probes", type=Path, default=None)
+    parser.add_argument("--exchange", type=Path, default=None)
     args = parser.parse_args(argv)
-    host = Host(args.kata_file, args.probes)
+    host = Host(args.kata_file, args.probes, args.exchange)
     temporary = args.socket + ".tmp"
     server = _Server(temporary, host)
+    os.chmod(temporary, 0o777)  # the judge may run as another uid
     os.rename(temporary, args.socket)  # the judge sees the socket only once it accepts connections
     try:
         server.serve_forever()

@@ -17,6 +17,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 _RUNNING: set[subprocess.Popen[bytes]] = set()
 
@@ -91,6 +92,17 @@ class ServerProcess:
             f"the server did not answer {path} within {timeout:g} s"
             f" (last line: {self.last_lines(1)})\n{self.last_lines(20)}"
         )
+
+    def client(self, **kwargs: Any) -> Any:
+        """An ``httpx.Client`` with ``base_url`` set to this server (tests use this, not the URL)."""
+        import httpx
+
+        return httpx.Client(base_url=self.url, **kwargs)
+
+    def async_client(self, **kwargs: Any) -> Any:
+        import httpx
+
+        return httpx.AsyncClient(base_url=self.url, **kwargs)
 
     def stop(self, sig: signal.Signals = signal.SIGTERM, timeout: float = 10.0) -> int | None:
         """Send ``sig`` to the whole process group, wait, then kill what is left."""

@@ -16,6 +16,7 @@ import os
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -191,6 +192,19 @@ def start_remote_server(
     if not isinstance(answer, dict):
         raise ServerError("the learner's process did not say which server it started")
     return RemoteServer(channel, int(answer["id"]), int(answer["port"]), int(answer["pid"]))
+
+
+@dataclass
+class HostAccess:
+    """How this test process reaches a host: its channel, and where the host sees the grading folder."""
+
+    channel: HostChannel
+    runner_root: str  # the grading folder as this process sees it
+    host_root: str  # the same files as the host sees them
+
+    def translate(self, text: str) -> str:
+        """A path (or any argument holding one) of this process, as the host must say it."""
+        return text.replace(self.runner_root, self.host_root) if self.runner_root else text
 
 
 def app_client(channel: HostChannel) -> httpx.Client:

@@ -1,25 +1,56 @@
 """Fixtures a kata's tests receive instead of importing the stub by name.
 
-``--kata-target`` decides which file these load, so the same tests grade the
-learner's stub, the reference solution or any other file.
+``--kata-target`` decides which file these load, so the same tests grade the learner's
+stub, the reference solution or any other file. Tests reach the learner's code only
+through ``learner``, ``client``, ``clock``, ``serve``, ``run_command`` and
+``shared_tmp_path``: in a learner's run they act in this process; when ``kata grade``
+passes ``--kata-host``, they act through the host process in the sandbox, and this
+process never imports the learner's file.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
-from graders.host.loader import KataImportError, describe_exception, display_path, exception_location, import_graded_file
-from graders.manifest import Kata
-from graders.host.servers import ServerProcess, free_port, start_server, uvicorn_command
+from graders.host.loader import KataImportError, display_path
+from graders.host.servers import free_port, start_server, uvicorn_command
+from graders.host.session import PROBES_FILE, LearnerError, LearnerSession
+from graders.judge.access import (
+    Clock,
+    Learner,
+    LocalLearner,
+    RemoteClock,
+    RemoteLearner,
+    app_client,
+    environment_changes,
+    start_remote_server,
+)
+from graders.judge.channel import HostGone
 from graders.judge.timelimit import KataTimeout
+from graders.manifest import Kata
 
 if TYPE_CHECKING:
     from graders.judge.plugin import KataGrader
+
+REMOTE_ONLY = "{name} is not available when the app runs in its own process (kata grade): use the `learner` fixture"
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What ``run_command`` gives back: the exit code (None when it ran out of time) and the output."""
+
+    returncode: int | None
+    stdout: str
+    stderr: str
+    timed_out: bool = False
 
 
 class KataFixtures:
@@ -38,31 +69,52 @@ class KataFixtures:
 
     @pytest.fixture
     def kata_file(self, kata: Kata) -> Path:
-        """The file being graded: the stub, the solution or the ``--kata-target`` path."""
+        """The file being graded: the stub, the solution or the ``--kata-target`` path (data only in classroom mode)."""
         return self.grader.target.file_for(kata)
 
+    # -- the learner's code ----------------------------------------------------------
+
     @pytest.fixture
-    def kata_module(self, request: pytest.FixtureRequest, kata: Kata, kata_file: Path) -> ModuleType:
-        """The graded file, freshly imported for this test (no state leaks between tests)."""
+    def learner(self, request: pytest.FixtureRequest, kata: Kata, kata_file: Path) -> Iterator[Learner]:
+        """The learner's file, freshly imported for this test; tests ask it things through this object."""
         known = self.grader.known_crash(kata_file)
         if known:
             self._fail_import(request, known)
+        host = self.grader.host
+        if host is not None:
+            changed, unset = environment_changes(self.grader.start_env)
+            try:
+                host.channel.call("begin", env={k: host.translate(v) for k, v in changed.items()}, unset=unset)
+            except (KataImportError, HostGone) as exc:
+                self._remember_and_fail(request, kata_file, str(exc))
+            yield RemoteLearner(host.channel)
+            if kata.dir not in self.grader.hung:
+                try:
+                    host.channel.call("end")
+                except (HostGone, LearnerError, OSError):
+                    pass
+            return
         try:
-            return import_graded_file(kata_file)
+            session = LearnerSession(kata_file, kata.path / PROBES_FILE)
         except KataImportError as exc:
-            self.grader.remember_crash(kata_file, str(exc))
-            self._fail_import(request, str(exc))
+            self._remember_and_fail(request, kata_file, str(exc))
         except KataTimeout as exc:
-            line = (
-                f"{display_path(kata_file)}: importing it took longer than {exc.seconds:g} s"
-                " (an endless loop at import?)"
-            )
-            self.grader.remember_crash(kata_file, line)
-            self._fail_import(request, line)
+            line = f"{display_path(kata_file)}: importing it took longer than {exc.seconds:g} s (an endless loop at import?)"
+            self._remember_and_fail(request, kata_file, line)
+        yield LocalLearner(session)
+        if kata.dir not in self.grader.hung:
+            session.close()
+
+    @pytest.fixture
+    def kata_module(self, learner: Learner) -> ModuleType:
+        """The graded file's module, the one ``learner`` and ``client`` use (learner mode only)."""
+        if not isinstance(learner, LocalLearner):
+            pytest.fail(REMOTE_ONLY.format(name="kata_module"), pytrace=False)
+        return learner.session.module
 
     @pytest.fixture
     def app(self, kata_module: ModuleType, kata_file: Path) -> Iterator[Any]:
-        """The graded file's ``app``; dependency overrides made by a test are undone after it."""
+        """The graded file's ``app`` (learner mode only); dependency overrides made by a test are undone after it."""
         app = getattr(kata_module, "app", None)
         if app is None:
             pytest.fail(f"{display_path(kata_file)} defines no `app`", pytrace=False)
@@ -74,33 +126,60 @@ class KataFixtures:
             overrides.clear()
 
     @pytest.fixture
-    def client(self, app: Any, kata: Kata, kata_file: Path) -> Iterator[Any]:
-        """A Starlette TestClient for ``app``, with its lifespan started and stopped around the test."""
-        from starlette.testclient import TestClient  # imported only when a kata needs it
+    def client(self, learner: Learner, kata: Kata) -> Iterator[Any]:
+        """An HTTP client for the learner's ``app``, its lifespan started before the test and stopped after.
 
-        test_client = TestClient(app)
+        A Starlette TestClient in learner mode; in classroom mode an ``httpx.Client`` whose
+        requests the host's TestClient runs, so both see the same app the same way.
+        """
+        host = self.grader.host
         try:
-            test_client.__enter__()
-        except Exception as exc:  # a broken lifespan or middleware: say so in one line
-            where = exception_location(exc, kata_file)
-            pytest.fail(
-                f"{where}starting the app (its lifespan startup) failed: {describe_exception(exc)}", pytrace=False
-            )
-        yield test_client
+            learner._perform("open_client")
+        except LearnerError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        if host is not None:
+            with app_client(host.channel) as remote_client:
+                yield remote_client
+            closing: Callable[[], Any] = lambda: learner._perform("close_client")  # noqa: E731
+        else:
+            assert isinstance(learner, LocalLearner)
+            yield learner.session.context.client
+            closing = learner.session.op_close_client
         if kata.dir in self.grader.hung:
             # The client's event-loop thread is stuck in the learner's endless loop;
             # closing it would wait for that loop forever. It is abandoned instead.
             return
-        test_client.__exit__(None, None, None)
+        try:
+            closing()
+        except (HostGone, LearnerError, OSError):
+            pass
 
     @pytest.fixture
-    def serve(self, kata_file: Path) -> Iterator[Callable[..., ServerProcess]]:
+    def clock(self) -> Clock:
+        """``with clock.travel(when) as c: … c.move_to(later)``: time stopped for the test and the app alike."""
+        host = self.grader.host
+        return RemoteClock(host.channel) if host is not None else Clock()
+
+    @pytest.fixture
+    def shared_tmp_path(self, tmp_path: Path) -> Path:
+        """A folder the test reads and the learner's app writes (its own process may be elsewhere)."""
+        host = self.grader.host
+        if host is None:
+            return tmp_path
+        return Path(str(host.channel.call("scratch")))
+
+    # -- processes beside the learner's code ------------------------------------------
+
+    @pytest.fixture
+    def serve(self, kata_file: Path) -> Iterator[Callable[..., Any]]:
         """Start real servers on 127.0.0.1; every one is stopped after the test, whatever happened.
 
         ``serve()`` runs the graded ``app`` under Uvicorn; ``serve(command=[...{port}...])``
-        runs any command with ``{port}`` replaced by a free port.
+        runs any command with ``{port}`` replaced by a free port. Talk to one through
+        ``server.client()`` or ``server.async_client()``, never its URL.
         """
-        started: list[ServerProcess] = []
+        started: list[Any] = []
+        host = self.grader.host
 
         def start(
             command: list[str] | None = None,
@@ -109,23 +188,71 @@ class KataFixtures:
             cwd: Path | None = None,
             ready_path: str | None = "/",
             timeout: float = 15.0,
-        ) -> ServerProcess:
-            port = free_port()
-            argv = (
-                uvicorn_command(kata_file, port)
-                if command is None
-                else [part.replace("{port}", str(port)) for part in command]
-            )
-            server = start_server(argv, port, cwd=cwd, env=env, ready_path=None)
-            started.append(server)
+        ) -> Any:
+            if host is not None:
+                changed, _ = environment_changes(self.grader.start_env)
+                merged = {k: host.translate(v) for k, v in {**changed, **(env or {})}.items()}
+                argv = [host.translate(part) for part in command] if command is not None else None
+                where = host.translate(str(cwd)) if cwd is not None else None
+                server = start_remote_server(host.channel, argv, merged, where, None, timeout)
+                started.append(server)
+            else:
+                port = free_port()
+                argv = (
+                    uvicorn_command(kata_file, port)
+                    if command is None
+                    else [part.replace("{port}", str(port)) for part in command]
+                )
+                server = start_server(argv, port, cwd=cwd, env=env, ready_path=None)
+                started.append(server)
             if ready_path is not None:
                 server.wait_ready(ready_path, timeout)
             return server
 
         yield start
         for server in started:
-            server.stop()
-            server.log_path.unlink(missing_ok=True)
+            try:
+                server.stop()
+            except (HostGone, LearnerError, OSError):
+                pass
+            log_path = getattr(server, "log_path", None)
+            if log_path is not None:
+                log_path.unlink(missing_ok=True)
+
+    @pytest.fixture
+    def run_command(self) -> Callable[..., CommandResult]:
+        """Run a command beside the learner's code (it may read the learner's files): exit code and output."""
+        host = self.grader.host
+
+        def run(command: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 30.0) -> CommandResult:
+            if host is not None:
+                changed, _ = environment_changes(self.grader.start_env)
+                merged = {k: host.translate(v) for k, v in {**changed, **(env or {})}.items()}
+                answer = host.channel.call(
+                    "run", command=[host.translate(p) for p in command], env=merged,
+                    cwd=host.translate(str(cwd)) if cwd is not None else None, timeout=timeout,
+                )  # fmt: skip
+                code = answer.get("code") if isinstance(answer, dict) else None
+                return CommandResult(
+                    code if isinstance(code, int) else None, str(answer.get("stdout", "")), str(answer.get("stderr", "")),
+                    bool(answer.get("timed_out")),
+                )  # fmt: skip
+            try:
+                done = subprocess.run(
+                    command, cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, timeout=timeout,
+                    stdin=subprocess.DEVNULL,
+                )  # fmt: skip
+            except subprocess.TimeoutExpired as exc:
+                return CommandResult(None, (exc.stdout or b"").decode("utf-8", "replace"), "", True)
+            return CommandResult(done.returncode, done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace"))
+
+        return run
+
+    # -- import crashes ------------------------------------------------------------------
+
+    def _remember_and_fail(self, request: pytest.FixtureRequest, kata_file: Path, line: str) -> NoReturn:
+        self.grader.remember_crash(kata_file, line)
+        self._fail_import(request, line)
 
     def _fail_import(self, request: pytest.FixtureRequest, line: str) -> NoReturn:
         request.node.user_properties.append(("kata_crash", line))

@@ -19,13 +19,14 @@ from typing import Any
 
 import pytest
 
-from graders.judge.card import render_card, render_summary
-from graders.judge.fixtures import KataFixtures
-from graders.manifest import Kata, Manifest, ManifestError, file_sha256, find_manifest, load_manifest
-from graders.judge.model import Behaviour, KataResult
-from graders.progress import KataRecord, now_iso, update_progress
-from graders.judge.reasons import failure_reason
+from graders.host.loader import display_path
 from graders.host.servers import stop_all
+from graders.judge.access import HostAccess
+from graders.judge.card import WarningSummary, render_card, render_summary, render_warnings
+from graders.judge.channel import HostChannel
+from graders.judge.fixtures import KataFixtures
+from graders.judge.model import Behaviour, KataResult
+from graders.judge.reasons import failure_reason, location_in_graded_file
 from graders.judge.target import (
     DEFAULT_TIMEOUT,
     ENV_TARGET,
@@ -37,6 +38,8 @@ from graders.judge.target import (
     parse_timeout,
 )
 from graders.judge.timelimit import KataTimeout, time_limit
+from graders.manifest import Kata, Manifest, ManifestError, file_sha256, find_manifest, load_manifest
+from graders.progress import KataRecord, now_iso, update_progress
 
 TARGET_HELP = (
     "What the kata tests grade: 'stub' (the learner's file, the default), 'solution' "
@@ -50,6 +53,11 @@ REPORT_HELP = (
     "Also write every kata's result as JSON to PATH, or to an inherited file descriptor "
     "given as fd:N (what `kata grade` reads)."
 )
+HOST_HELP = (
+    "Reach the learner's code only through the host process listening on this Unix socket "
+    "(what `kata grade` passes: the tests then never import the learner's file)."
+)
+HOST_ROOT_HELP = "With --kata-host: the grading folder as the host sees it (paths in commands are rewritten)."
 NO_CARD_HELP = "Do not print the grade card or record progress (plain pytest output)."
 POINTS_MARKER = "points(n): the behaviour this test checks is worth n points in the grade card (default 1)."
 TIMEOUT_MARKER = "kata_timeout(seconds): time limit of this test, used when no option sets one."
@@ -62,6 +70,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--kata-timeout", dest="kata_timeout", default=None, metavar="SECONDS", help=TIMEOUT_HELP)
     group.addoption("--no-grade-card", dest="kata_no_card", action="store_true", help=NO_CARD_HELP)
     group.addoption("--kata-report", dest="kata_report", default=None, metavar="PATH", help=REPORT_HELP)
+    group.addoption("--kata-host", dest="kata_host", default=None, metavar="SOCKET", help=HOST_HELP)
+    group.addoption("--kata-host-root", dest="kata_host_root", default=None, metavar="DIR", help=HOST_ROOT_HELP)
     parser.addini("kata_target", TARGET_HELP)
     parser.addini("kata_timeout", TIMEOUT_HELP)
 
@@ -97,7 +107,10 @@ class KataGrader:
         self.crashes: dict[tuple[str, int, int], str] = {}
         self.hung: set[str] = set()
         self.notes: dict[str, str] = {}
+        self.warnings: dict[tuple[str, str, str], int] = {}
         self.exitstatus = 0
+        self.start_env = dict(os.environ)  # what a test changes in it, the host applies too
+        self.host: HostAccess | None = None
 
     # -- activation and settings -------------------------------------------------
 
@@ -115,6 +128,10 @@ class KataGrader:
             self.config.option.importmode = "importlib"
         self.config.addinivalue_line("markers", POINTS_MARKER)
         self.config.addinivalue_line("markers", TIMEOUT_MARKER)
+        socket_path = self.config.getoption("kata_host", None)
+        if socket_path:
+            host_root = self.config.getoption("kata_host_root", None) or str(self.config.rootpath)
+            self.host = HostAccess(HostChannel(socket_path), str(self.config.rootpath), host_root)
         self.config.pluginmanager.register(KataFixtures(self), "kata-fixtures")
 
     def _read_settings(self) -> None:
@@ -168,6 +185,10 @@ class KataGrader:
         if self.active and isinstance(collector, pytest.Module) and report.passed:
             found = self.locate(Path(collector.path))
             if found:
+                if self.card_on and self.config.get_verbosity() <= 0:
+                    # The card shows one line per failure; pytest's long tracebacks (through Starlette
+                    # and anyio) cost seconds per failing kata, so they are built only when -v asks.
+                    self.config.option.tbstyle = "no"
                 items = [node for node in report.result if isinstance(node, pytest.Item)]
                 for order, item in enumerate(items):
                     self._label(item, found[0], found[1], len(items), order)
@@ -232,6 +253,24 @@ class KataGrader:
 
     # -- reporting -----------------------------------------------------------------
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+        report = yield
+        if self.active and report.failed and call.excinfo is not None:
+            # Where the graded file raised, found on the live traceback (--tb=no keeps no locations).
+            graded = str(dict(item.user_properties).get("kata_graded_file", ""))
+            where = location_in_graded_file(call.excinfo.value, graded)
+            if where:
+                report.user_properties = [*report.user_properties, ("kata_where", where)]
+        return report
+
+    def pytest_warning_recorded(self, warning_message: Any, when: str, nodeid: str, location: Any) -> None:
+        if self.active and not self.is_worker:
+            message = str(warning_message.message).strip().splitlines()
+            where = f"{display_path(Path(warning_message.filename))}:{warning_message.lineno}"
+            key = (warning_message.category.__name__, message[0] if message else "", where)
+            self.warnings[key] = self.warnings.get(key, 0) + 1
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         properties = {str(pair[0]): pair[1] for pair in report.user_properties}
         kata_dir = properties.get("kata")
@@ -262,7 +301,8 @@ class KataGrader:
         if report.skipped and report.when != "teardown":
             behaviour.skipped = True
         elif report.failed:
-            behaviour.fail(failure_reason(report.longrepr, str(properties.get("kata_graded_file", ""))))
+            graded_file = str(properties.get("kata_graded_file", ""))
+            behaviour.fail(failure_reason(report.longrepr, graded_file, str(properties.get("kata_where", ""))))
         if properties.get("kata_crash"):
             result.crash = str(properties["kata_crash"])
 
@@ -310,7 +350,8 @@ class KataGrader:
         if show_card and self.config.get_verbosity() <= 0:
             # The card replaces pytest's FAILURES section and short summary; -v brings them back.
             self.config.option.tbstyle = "no"
-            terminalreporter.reportchars = "w" if "w" in terminalreporter.reportchars else ""
+            # Warnings too: the card lists each once, with a count and the line that caused it.
+            terminalreporter.reportchars = ""
         result = yield
         if show_card:
             self._write_cards(terminalreporter)
@@ -326,6 +367,11 @@ class KataGrader:
                 terminalreporter.write_line(line.text, **line.markup)
         for note in self.notes.values():
             terminalreporter.write_line(note, yellow=True)
+        if self.warnings and self.config.get_verbosity() <= 0:
+            summaries = [WarningSummary(n, *key) for key, n in self.warnings.items()]
+            paths = " ".join(sorted({display_path(k.path) for k in self.result_katas.values() if k}))
+            for line in render_warnings(summaries, verbose_command=f"pytest -v {paths}".rstrip()):
+                terminalreporter.write_line(line.text, **line.markup)
         if len(results) > 1:
             terminalreporter.write_line("")
             summary = render_summary(results)
@@ -333,6 +379,8 @@ class KataGrader:
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         stop_all()
+        if self.host is not None:
+            self.host.channel.close()
         if self.hung and _stuck_threads():
             # A learner's endless loop still spins in a TestClient thread, which the
             # interpreter would wait for at exit forever. Everything is reported; leave now.

@@ -1,8 +1,9 @@
 """Kata 07 · OAuth2 password flow with JWT: who you are, proven by a signed, expiring token.
 
 Tokens are forged and read with the graded file's own SECRET_KEY and ALGORITHM (README
-contract), so any JWT library that writes standard HS256 tokens passes. The clock is moved with
-time-machine, which moves time.time() and datetime.now() alike, in every thread.
+contract), so any JWT library that writes standard HS256 tokens passes. The learner's module is
+reached only through the `learner` fixture (values, calls, entries of fake_users_db), and the
+`clock` fixture stops and moves time for the test and the app alike (time-machine underneath).
 """
 
 import base64
@@ -12,7 +13,6 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-import time_machine
 from jose import jwt
 
 USERS = {
@@ -53,9 +53,9 @@ def me(client, token: str):
     return client.get("/users/me", headers={"Authorization": f"Bearer {token}"})
 
 
-def forge(kata_module, claims: dict, *, key: str | None = None, algorithm: str | None = None) -> str:
+def forge(learner, claims: dict, *, key: str | None = None, algorithm: str | None = None) -> str:
     """A token signed like the app signs them, unless told otherwise."""
-    return jwt.encode(claims, key or kata_module.SECRET_KEY, algorithm=algorithm or kata_module.ALGORITHM)
+    return jwt.encode(claims, key or learner.value("SECRET_KEY"), algorithm=algorithm or learner.value("ALGORITHM"))
 
 
 def soon() -> int:
@@ -98,17 +98,18 @@ def test_login_returns_a_bearer_token(client):
 
 
 @pytest.mark.points(2)
-def test_token_is_a_signed_jwt_with_sub_and_exp(client, kata_module):
+def test_token_is_a_signed_jwt_with_sub_and_exp(client, learner, clock):
     """The token is an HS256 JWT signed with SECRET_KEY: sub = the username, exp = login time + 30 minutes."""
-    with time_machine.travel(START, tick=False):
+    algorithm, secret = learner.value("ALGORITHM"), learner.value("SECRET_KEY")
+    with clock.travel(START):
         token = token_for(client, "alice")
         header = jwt.get_unverified_header(token)
-        assert header.get("alg") == "HS256" == kata_module.ALGORITHM, (
-            f"POST /token as alice → expected a token signed with HS256 (ALGORITHM = {kata_module.ALGORITHM!r}), "
+        assert header.get("alg") == "HS256" == algorithm, (
+            f"POST /token as alice → expected a token signed with HS256 (ALGORITHM = {algorithm!r}), "
             f"got header {header}"
         )
         try:
-            claims = jwt.decode(token, kata_module.SECRET_KEY, algorithms=[kata_module.ALGORITHM])
+            claims = jwt.decode(token, secret, algorithms=[algorithm])
         except Exception as exc:
             pytest.fail(f"POST /token as alice → the token does not verify with SECRET_KEY: {exc}", pytrace=False)
     assert claims.get("sub") == "alice", f"POST /token as alice → expected sub 'alice' in the token, got {claims}"
@@ -116,7 +117,7 @@ def test_token_is_a_signed_jwt_with_sub_and_exp(client, kata_module):
     exp = claims.get("exp")
     assert isinstance(exp, int | float) and abs(exp - expected) <= 2, (
         f"POST /token at {START:%H:%M:%S} → expected exp {datetime.fromtimestamp(expected, timezone.utc):%H:%M:%S} "
-        f"({LIFETIME_MINUTES} minutes later; ACCESS_TOKEN_EXPIRE_MINUTES = {kata_module.ACCESS_TOKEN_EXPIRE_MINUTES}), "
+        f"({LIFETIME_MINUTES} minutes later; ACCESS_TOKEN_EXPIRE_MINUTES = {learner.value('ACCESS_TOKEN_EXPIRE_MINUTES')}), "
         f"got {claims}"
     )
     leaked = [value for value in claims.values() if isinstance(value, str) and "wonderland" in value]
@@ -164,9 +165,9 @@ def test_users_me_returns_the_logged_in_user(client):
         )
 
 
-def test_users_me_accepts_a_token_signed_with_the_secret_key(client, kata_module):
+def test_users_me_accepts_a_token_signed_with_the_secret_key(client, learner):
     """GET /users/me accepts any unexpired token signed with SECRET_KEY and ALGORITHM."""
-    token = forge(kata_module, {"sub": "bob", "exp": soon()})
+    token = forge(learner, {"sub": "bob", "exp": soon()})
     response = me(client, token)
     assert response.status_code == 200, (
         f"GET /users/me with a token for bob signed with SECRET_KEY → expected 200, "
@@ -213,34 +214,34 @@ def test_unsigned_alg_none_token_is_401(client):
 
 
 @pytest.mark.points(2)
-def test_token_signed_with_another_secret_is_401(client, kata_module):
+def test_token_signed_with_another_secret_is_401(client, learner):
     """A token signed with a secret other than SECRET_KEY answers 401."""
-    token = forge(kata_module, {"sub": "alice", "exp": soon()}, key="not-" + str(kata_module.SECRET_KEY))
+    token = forge(learner, {"sub": "alice", "exp": soon()}, key="not-" + str(learner.value("SECRET_KEY")))
     assert_rejected(me(client, token), "GET /users/me with a token for alice signed with the wrong secret")
 
 
-def test_token_signed_with_another_algorithm_is_401(client, kata_module):
+def test_token_signed_with_another_algorithm_is_401(client, learner):
     """A token signed with SECRET_KEY but HS512 instead of ALGORITHM answers 401 (the algorithm is pinned)."""
-    token = forge(kata_module, {"sub": "alice", "exp": soon()}, algorithm="HS512")
+    token = forge(learner, {"sub": "alice", "exp": soon()}, algorithm="HS512")
     assert_rejected(me(client, token), "GET /users/me with a token for alice signed with HS512 instead of HS256")
 
 
-def test_token_for_no_known_user_is_401(client, kata_module):
+def test_token_for_no_known_user_is_401(client, learner):
     """A correctly signed token whose sub is missing or names no user answers 401."""
     for claims, what in (({"sub": "mallory", "exp": soon()}, "sub=mallory, who does not exist"), ({"exp": soon()}, "no sub")):
-        assert_rejected(me(client, forge(kata_module, claims)), f"GET /users/me with a signed token with {what}")
+        assert_rejected(me(client, forge(learner, claims)), f"GET /users/me with a signed token with {what}")
 
 
-def test_every_rejected_token_gets_the_same_answer(client, kata_module):
+def test_every_rejected_token_gets_the_same_answer(client, learner, clock):
     """Every token /users/me refuses (not a JWT, bad signature, unknown sub, expired) gets the same 401 body."""
-    with time_machine.travel(START, tick=False) as clock:
+    with clock.travel(START) as moved:
         expired = token_for(client, "alice")
-        clock.move_to(START + timedelta(minutes=LIFETIME_MINUTES, seconds=30))
+        moved.move_to(START + timedelta(minutes=LIFETIME_MINUTES, seconds=30))
         tokens = {
             "a token that is not a JWT": "not-a-jwt",
-            "a token signed with another secret": forge(kata_module, {"sub": "alice", "exp": soon()}, key="not-" + str(kata_module.SECRET_KEY)),
-            "a signed token for mallory, who does not exist": forge(kata_module, {"sub": "mallory", "exp": soon()}),
-            "a signed token with no sub": forge(kata_module, {"exp": soon()}),
+            "a token signed with another secret": forge(learner, {"sub": "alice", "exp": soon()}, key="not-" + str(learner.value("SECRET_KEY"))),
+            "a signed token for mallory, who does not exist": forge(learner, {"sub": "mallory", "exp": soon()}),
+            "a signed token with no sub": forge(learner, {"exp": soon()}),
             "alice's expired token": expired,
         }
         bodies = {}
@@ -255,9 +256,9 @@ def test_every_rejected_token_gets_the_same_answer(client, kata_module):
     )
 
 
-def test_plain_text_password_in_the_store_is_refused(client, kata_module):
+def test_plain_text_password_in_the_store_is_refused(client, learner):
     """A stored hashed_password that is not a hash (a plain-text password) lets nobody log in: 401, not 200 or 500."""
-    kata_module.fake_users_db["alice"]["hashed_password"] = "wonderland"
+    learner.set_item("fake_users_db", "alice", "hashed_password", value="wonderland")
     assert_rejected(
         login(client, "alice", "wonderland"),
         "POST /token as alice/wonderland after her stored hashed_password was set to the plain text 'wonderland'",
@@ -265,55 +266,58 @@ def test_plain_text_password_in_the_store_is_refused(client, kata_module):
 
 
 @pytest.mark.points(2)
-def test_token_expires_after_its_lifetime(client):
+def test_token_expires_after_its_lifetime(client, clock):
     """A token works until 30 minutes (ACCESS_TOKEN_EXPIRE_MINUTES) have passed, then answers 401."""
     lifetime = timedelta(minutes=LIFETIME_MINUTES)
-    with time_machine.travel(START, tick=False) as clock:
+    with clock.travel(START) as moved:
         token = token_for(client, "alice")
-        clock.move_to(START + lifetime - timedelta(seconds=30))
+        moved.move_to(START + lifetime - timedelta(seconds=30))
         response = me(client, token)
         assert response.status_code == 200, (
             f"GET /users/me with alice's token 30 s before it expires → expected 200, "
             f"got {response.status_code}: {response.text}"
         )
-        clock.move_to(START + lifetime + timedelta(seconds=30))
+        moved.move_to(START + lifetime + timedelta(seconds=30))
         assert_rejected(me(client, token), "GET /users/me with alice's token 30 s after it expired")
 
 
 @pytest.mark.points(2)
-def test_store_holds_hashes_not_passwords(kata_module):
+def test_store_holds_hashes_not_passwords(learner):
     """fake_users_db keeps a hash for each user, never the password, and verify_password accepts it."""
+    store = learner.value("fake_users_db")
     for username, (password, _) in USERS.items():
-        entry = kata_module.fake_users_db[username]
+        entry = store.get(username) if isinstance(store, dict) else None
+        assert isinstance(entry, dict), f"fake_users_db[{username!r}] → expected a dict for {username}, got {entry!r}"
         stored = entry.get("hashed_password")
         assert isinstance(stored, str) and stored, (
             f"fake_users_db[{username!r}] → expected a hashed_password string, got {stored!r}"
         )
         plain = [key for key, value in entry.items() if password in str(value)]
         assert not plain, f"fake_users_db[{username!r}] → the password {password!r} is readable in {plain}: {entry}"
-        assert kata_module.verify_password(password, stored) is True, (
+        assert learner.call("verify_password", password, stored) is True, (
             f"verify_password({password!r}, fake_users_db[{username!r}]['hashed_password']) → expected True"
         )
 
 
-def test_hash_password_is_salted(kata_module):
+def test_hash_password_is_salted(learner):
     """hash_password gives a new hash each time, and verify_password accepts only the right password."""
     password = "correct horse battery staple"
-    first, second = kata_module.hash_password(password), kata_module.hash_password(password)
+    first, second = learner.call("hash_password", password), learner.call("hash_password", password)
     assert first != second, f"hash_password({password!r}) twice → expected two different (salted) hashes, got {first!r} twice"
     assert password not in first, f"hash_password({password!r}) → the password is readable in {first!r}"
     for hashed in (first, second):
-        assert kata_module.verify_password(password, hashed) is True, (
+        assert learner.call("verify_password", password, hashed) is True, (
             f"verify_password({password!r}, hash_password({password!r})) → expected True"
         )
-    assert kata_module.verify_password("correct horse battery stapler", first) is False, (
+    assert learner.call("verify_password", "correct horse battery stapler", first) is False, (
         f"verify_password with a wrong password → expected False for {first!r}"
     )
 
 
-def test_login_checks_the_stored_hash(client, kata_module):
+def test_login_checks_the_stored_hash(client, learner):
     """POST /token checks the password against the hash in fake_users_db at the time of the request."""
-    kata_module.fake_users_db["alice"]["hashed_password"] = kata_module.hash_password("through-the-looking-glass")
+    new_hash = learner.call("hash_password", "through-the-looking-glass")
+    learner.set_item("fake_users_db", "alice", "hashed_password", value=new_hash)
     assert_rejected(login(client, "alice", "wonderland"), "POST /token as alice/wonderland after her stored hash was changed")
     response = login(client, "alice", "through-the-looking-glass")
     assert response.status_code == 200, (
@@ -321,7 +325,7 @@ def test_login_checks_the_stored_hash(client, kata_module):
         f"got {response.status_code}: {response.text}"
     )
     carol = {"username": "carol", "full_name": "Carol Danvers", "email": "carol@example.com"}
-    kata_module.fake_users_db["carol"] = {**carol, "hashed_password": kata_module.hash_password("higher-further")}
+    learner.set_item("fake_users_db", "carol", value={**carol, "hashed_password": learner.call("hash_password", "higher-further")})
     response = me(client, token_for(client, "carol", "higher-further"))
     assert json_of(response) == carol, (
         f"GET /users/me as carol, just added to fake_users_db → expected {carol}, got {response.text}"

@@ -32,6 +32,8 @@ class Kata:
     katas_dir: Path
     # Files inside the kata folder the learner writes; every other file there is the grader's.
     learner_files: tuple[str, ...] = DEFAULT_LEARNER_FILES
+    # The pristine test file's hash: a grade with changed tests does not count.
+    tests_sha256: str = ""
 
     @property
     def path(self) -> Path:
@@ -146,6 +148,7 @@ def _kata_from_entry(path: Path, index: int, entry: object) -> Kata:
         stub_sha256=str(entry.get("stub_sha256", "")),
         katas_dir=path.parent.resolve(),
         learner_files=_learner_files(path, entry),
+        tests_sha256=str(entry.get("tests_sha256", "")),
     )
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import HALF_DONE, Course
+from conftest import HALF_DONE, PASSING_AND_FAILING_TESTS, Course
+from graders.judge.card import fit_reason, render_card
+from graders.judge.model import Behaviour, KataResult
+from graders.manifest import Kata
 
 
 def test_grade_card_shows_score_and_each_behaviour(pytester: pytest.Pytester, course: Course) -> None:
@@ -18,7 +21,7 @@ def test_grade_card_shows_score_and_each_behaviour(pytester: pytest.Pytester, co
             "  ✓ add() adds two numbers.",
             "  ✗ greet() greets by name. (2 pts)",
             "      greet('Ada') → expected 'Hello, Ada!', got 'Hi'",
-            "  Hint: First hint for 01_demo.",
+            "  Hint 1/3: First hint for 01_demo.",
         ]
     )
 
@@ -114,7 +117,7 @@ def test_no_grade_card_flag_gives_plain_pytest_output(pytester: pytest.Pytester,
 def test_an_exception_in_the_learners_code_points_at_its_line(pytester: pytest.Pytester, course: Course) -> None:
     course.kata(stub="def add(a, b):\n    return a + b\n\ndef greet(name):\n    return name.nope()\n")
     result = pytester.runpytest("katas/01_demo")
-    result.stdout.fnmatch_lines(["  ✗ greet() greets by name. (2 pts)", "*stub.py:5: AttributeError: 'str' object has no attribute 'nope'"])
+    result.stdout.fnmatch_lines(["  ✗ greet() greets by name. (2 pts)", "*stub.py:5: AttributeError: 'str' object has no attribute*"])
 
 
 def test_report_option_writes_every_result_as_json(pytester: pytest.Pytester, course: Course) -> None:
@@ -127,3 +130,122 @@ def test_report_option_writes_every_result_as_json(pytester: pytest.Pytester, co
     assert (kata["kata"], kata["score"], kata["max_score"], kata["status"]) == ("01_demo", 1, 3, "in progress")
     assert [(b["name"], b["passed"], b["points"]) for b in kata["behaviours"]] == [("test_adds", True, 1), ("test_greets", False, 2)]
     assert kata["behaviours"][1]["reason"] == "greet('Ada') → expected 'Hello, Ada!', got 'Hi'"
+
+
+LONG_BODY = "{" + ", ".join(f"'field_{n}': 'value number {n}'" for n in range(30)) + "}"
+LONG_VERDICT = "expected 201 with the user's id, got 500: Internal Server Error (the verdict)"
+LONG_HINT = (
+    "A long hint with code that must not be split: `oauth2_scheme = OAuth2PasswordBearer(tokenUrl=\"token\")` "
+    + "and more words " * 20
+)
+
+
+def long_result(tmp_path) -> tuple[KataResult, Kata]:
+    kata = Kata(
+        id="07_auth", dir="07_auth", title="OAuth2 password flow with JWT", question="How do you secure it?",
+        hints=(LONG_HINT, "Second.", "Third."), stub_sha256="", katas_dir=tmp_path,
+    )  # fmt: skip
+    result = KataResult(kata_dir="07_auth", title=kata.title, tests_in_module=3)
+    passing = "a behaviour whose description is long enough to need a second line at eighty columns, surely"
+    result.behaviours["a"] = Behaviour("a", "test_a", passing, 1, order=0)
+    failing = Behaviour("b", "test_b", "POST /users with a long body answers 201", 2, order=1)
+    failing.fail(f"POST /users {LONG_BODY} → {LONG_VERDICT}")
+    result.behaviours["b"] = failing
+    crashing = Behaviour("c", "test_c", "GET /users/me answers the user", 1, order=2)
+    crashing.fail("katas/07_auth/stub.py:12: ValueError: " + "a very long message " * 30)
+    result.behaviours["c"] = crashing
+    return result, kata
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_card_fits_the_terminal_and_keeps_each_verdict(tmp_path, width: int) -> None:
+    result, kata = long_result(tmp_path)
+    lines = [line.text for line in render_card(result, kata, "stub", width=width)]
+    assert all(len(line) <= width for line in lines), "\n".join(line for line in lines if len(line) > width)
+    text = " ".join(" ".join(lines).split())
+    assert LONG_VERDICT in text, "the verdict after the arrow survives the cut"
+    assert "POST /users {'field_0'" in text and "…" in text, "the request echo is what is cut"
+    assert 'OAuth2PasswordBearer(tokenUrl="token")`' in "\n".join(lines), "a code span is never split"
+    assert "surely" in text, "descriptions wrap, never cut"
+    continuation = [line for line in lines if line and not line.startswith("  ")]
+    assert continuation == ["07_auth · OAuth2 password flow with JWT  1/4"], "every other line is indented"
+
+
+def test_a_cut_reason_keeps_its_verdict_whatever_the_echo() -> None:
+    reason = fit_reason("GET /x " + "y" * 1000 + " → expected 'a', got 'b'", 40, lines=2)
+    assert reason.endswith("→ expected 'a', got 'b'") and len(reason) <= 80
+
+
+def test_card_follows_the_terminal_width(pytester: pytest.Pytester, course: Course, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    course.kata(stub=HALF_DONE, tests=LONG_TESTS)
+    result = pytester.runpytest("katas/01_demo")
+    card = result.stdout.str().split("grade card", 1)[1].splitlines()[1:]
+    assert all(len(line) <= 80 for line in card), "\n".join(card)
+    assert "got 'Hi' (the verdict)" in " ".join(" ".join(card).split())
+
+
+LONG_TESTS = """
+def test_greets(kata_module):
+    \"\"\"greet() greets by name.\"\"\"
+    got = kata_module.greet("Ada")
+    assert got == "Hello, Ada!", f"greet({'Ada ' * 80!r}) → expected 'Hello, Ada!', got {got!r} (the verdict)"
+"""
+
+
+def test_a_reason_shared_by_every_failure_is_written_once(pytester: pytest.Pytester, course: Course) -> None:
+    tests = "".join(f"def test_{n}(kata_module):\n    assert kata_module.app\n\n" for n in range(4))
+    course.kata(stub="x = 1\n", tests=tests)
+    result = pytester.runpytest("katas/01_demo")
+    output = result.stdout.str()
+    assert output.count("defines no `app`") == 1, output
+    result.stdout.fnmatch_lines(["  ✗ 3", "  Every ✗ above fails for one reason:", "*stub.py defines no `app`*"])
+
+
+def test_a_reason_shared_by_some_failures_is_written_once(pytester: pytest.Pytester, course: Course) -> None:
+    tests = "def test_a(kata_module):\n    assert kata_module.app\n\ndef test_b(kata_module):\n    assert kata_module.app\n"
+    course.kata(stub="x = 1\n", tests=tests)
+    result = pytester.runpytest("katas/01_demo")
+    result.stdout.fnmatch_lines(["  ✗ a", "      katas/01_demo/stub.py defines no `app`, which the test uses", "  ✗ b (same reason as above)"])
+
+
+def test_a_missing_module_points_at_what_is_installed(pytester: pytest.Pytester, course: Course) -> None:
+    course.kata(stub="import jwt\n")
+    result = pytester.runpytest("katas/01_demo")
+    result.stdout.fnmatch_lines(["*does not import*", "*No module named 'jwt'*", "*python-jose is*", "*from jose import jwt*"])
+
+
+def test_an_answer_the_test_cannot_read_is_said_plainly(pytester: pytest.Pytester, course: Course) -> None:
+    tests = "def test_reads(kata_module):\n    assert kata_module.answer()['message'] == 'hi'\n"
+    course.kata(stub="def answer():\n    pass\n", tests=tests, pristine="")
+    result = pytester.runpytest("katas/01_demo")
+    result.stdout.fnmatch_lines(["*the test could not read your app's answer (TypeError: 'NoneType'*"])
+
+
+WARNING_STUB = """
+import warnings
+
+def add(a, b):
+    warnings.warn("add() is deprecated, use plus()", DeprecationWarning)
+    return a + b
+
+def greet(name):
+    return "Hi"
+"""
+
+
+def test_warnings_are_summarised_on_the_card(pytester: pytest.Pytester, course: Course) -> None:
+    course.kata(stub=WARNING_STUB, tests=PASSING_AND_FAILING_TESTS + TWICE)
+    result = pytester.runpytest("katas/01_demo")
+    output = result.stdout.str()
+    assert "warnings summary" not in output
+    result.stdout.fnmatch_lines(["*! 2× katas/01_demo/stub.py:5: DeprecationWarning: add() is deprecated*"])
+    verbose = pytester.runpytest("katas/01_demo", "-v")
+    verbose.stdout.fnmatch_lines(["*warnings summary*"])
+
+
+TWICE = """
+def test_adds_again(kata_module):
+    \"\"\"add() adds again.\"\"\"
+    assert kata_module.add(1, 1) == 2
+"""

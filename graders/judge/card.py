@@ -6,13 +6,21 @@ through pytest's terminal writer (which honours ``--color``) and tested as text.
 
 from __future__ import annotations
 
+import re
+import shutil
+import textwrap
+from collections import Counter
 from dataclasses import dataclass, field
 
 from graders.host.loader import display_path
-from graders.manifest import Kata
 from graders.judge.model import KataResult, Status
+from graders.manifest import Kata, file_sha256
+from graders.shell import command
 
-REASON_WIDTH = 160
+MIN_WIDTH = 40
+REASON_LINES = 4
+ARROW = " → "
+NBSP = "\u00a0"
 
 
 @dataclass(frozen=True)
@@ -23,15 +31,64 @@ class Line:
     markup: dict[str, bool] = field(default_factory=dict)
 
 
-def shorten(text: str, width: int = REASON_WIDTH) -> str:
+@dataclass(frozen=True)
+class WarningSummary:
+    """One distinct warning of a run: how often, what, and the line that caused it."""
+
+    count: int
+    category: str
+    message: str
+    location: str
+
+
+def terminal_width() -> int:
+    """The terminal's width (``$COLUMNS`` first), as pytest's own terminal writer measures it."""
+    return shutil.get_terminal_size((80, 24)).columns
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` on one line, cut at its end with an ellipsis when it is longer than ``width``."""
     text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
-def render_card(
-    result: KataResult, kata: Kata | None, target: str
-) -> list[Line]:
-    """All lines of one kata's card."""
+def fit_reason(reason: str, width: int, lines: int = REASON_LINES) -> str:
+    """A failure reason cut to ``lines`` lines of ``width``, keeping its verdict.
+
+    Reasons read ``<what was sent> → <what came back>``; when one is too long, the echo of
+    the request is cut first, since the verdict after the arrow is what the learner needs.
+    """
+    reason = " ".join(reason.split())
+    budget = max(width, MIN_WIDTH) * lines - lines * 2  # room lost at the wrapped line ends
+    if len(reason) <= budget:
+        return reason
+    sent, arrow, verdict = reason.partition(ARROW)
+    if not arrow:
+        return shorten(reason, budget)
+    keep = max(budget - len(verdict) - len(ARROW), min(len(sent), 24))
+    return shorten(sent, keep) + ARROW + shorten(verdict, budget - min(len(sent), keep) - len(ARROW))
+
+
+def wrap(text: str, width: int, first: str, rest: str | None = None) -> list[str]:
+    """``text`` wrapped to ``width`` with a hanging indent; `code spans` stay on one line when they fit."""
+    rest = " " * len(first) if rest is None else rest
+    room = max(width - len(rest), MIN_WIDTH // 2)
+
+    def protect(match: re.Match[str]) -> str:
+        span = match.group(0)
+        return span.replace(" ", NBSP) if len(span) <= room else span
+
+    protected = re.sub(r"`[^`]+`", protect, " ".join(text.split()))
+    wrapped = textwrap.wrap(
+        protected, width=max(width, MIN_WIDTH), initial_indent=first, subsequent_indent=rest,
+        break_long_words=True, break_on_hyphens=False,
+    )  # fmt: skip
+    return [line.replace(NBSP, " ") for line in wrapped] or [first.rstrip()]
+
+
+def render_card(result: KataResult, kata: Kata | None, target: str, width: int | None = None) -> list[Line]:
+    """All lines of one kata's card, none wider than ``width`` (default: the terminal's)."""
+    width = max(width or terminal_width(), MIN_WIDTH)
     title = f"{result.kata_dir} · {result.title}"
     status = result.status
     if status is Status.NOT_STARTED:
@@ -45,54 +102,126 @@ def render_card(
     colour = {"green": True} if status is Status.DONE else {"yellow": True}
     if status is Status.CRASHED:
         colour = {"red": True}
-    lines = [Line(f"{title}  {score}", {"bold": True, **colour})]
+    room = width - len(score) - 2
+    lines = [Line(f"{shorten(title, room) if len(title) > room else title}  {score}", {"bold": True, **colour})]
     if target != "stub":
-        lines.append(Line(f"  graded: {target}"))
+        lines.append(Line(f"  graded: {shorten(target, width - 10)}"))
+    tests_changed = kata is not None and target == "stub" and tests_were_changed(kata)
     if status is Status.CRASHED:
-        lines.append(Line(f"  {result.crash}", {"red": True}))
+        lines += [Line(text, {"red": True}) for text in wrap(result.crash, width, "  ", "      ")]
+        pointer = missing_module_pointer(result.crash)
+        if pointer:
+            lines += [Line(text) for text in wrap(pointer, width, "  ")]
         lines.append(Line("  Fix this line first: nothing can be graded until the file imports."))
     elif status is Status.NOT_STARTED:
-        lines += _not_started_lines(result, kata)
+        lines += _not_started_lines(result, kata, width)
     else:
-        lines += _behaviour_lines(result)
+        lines += _behaviour_lines(result, width)
         if result.failing and kata and kata.hints:
-            lines.append(Line(f"  Hint: {shorten(kata.hints[0], 300)}", {"cyan": True}))
-        if result.failing:
-            lines.append(Line(f"  Details: pytest -v {display_path(kata.path) if kata else ''}".rstrip()))
+            hint = wrap(f"Hint 1/{len(kata.hints)}: {kata.hints[0]}", width, "  ", "    ")
+            lines += [Line(text, {"cyan": True}) for text in hint]
+            more = f"`{command('kata hint')}` the next hint · " if len(kata.hints) > 1 else ""
+            text = f"More: {more}`{command('pytest -v ' + display_path(kata.path))}` every detail"
+            lines += [Line(line) for line in wrap(text, width, "  ", "    ")]
     if not result.complete:
-        lines.append(
-            Line(
-                f"  Partial run: {len(result.behaviours)} of {result.tests_in_module} behaviours;"
-                " progress is recorded only when the whole kata is graded."
-            )
+        text = (
+            f"Partial run: {len(result.behaviours)} of {result.tests_in_module} behaviours;"
+            " progress is recorded only when the whole kata is graded."
         )
-    if status is Status.DONE and kata:
-        lines.append(
-            Line(f"  Done! The in-depth answer is at the end of {display_path(kata.readme)}.", {"green": True})
+        lines += [Line(line) for line in wrap(text, width, "  ")]
+    if tests_changed and kata is not None:
+        text = (
+            f"Your {display_path(kata.tests)} differs from the original: this grade does not count."
+            f" `{command('kata reset ' + kata.number)}` restores the kata's files (yours are kept)."
         )
+        lines += [Line(line, {"yellow": True}) for line in wrap(text, width, "  ")]
+    elif status is Status.DONE and kata:
+        text = (
+            f"Done! `{command('kata solution ' + kata.number)}` shows the reference solution and the answer in depth."
+        )
+        lines += [Line(line, {"green": True}) for line in wrap(text, width, "  ")]
     return lines
 
 
-def _not_started_lines(result: KataResult, kata: Kata | None) -> list[Line]:
+def tests_were_changed(kata: Kata) -> bool:
+    """Does the kata's test file differ from the one the manifest records (``tests_sha256``)?"""
+    if not kata.tests_sha256:
+        return False
+    try:
+        return file_sha256(kata.tests) != kata.tests_sha256
+    except OSError:
+        return True
+
+
+def missing_module_pointer(crash: str) -> str:
+    """For ``No module named 'x'``: what is installed instead, in one sentence; else nothing."""
+    match = re.search(r"No module named '([\w.]+)'", crash)
+    if not match:
+        return ""
+    name = match.group(1).split(".", 1)[0]
+    instead = INSTEAD.get(name)
+    if instead:
+        return f"{name} is not installed in the course's environment. {instead}"
+    return (
+        f"{name} is not installed in the course's environment (.venv): every kata can be solved with the"
+        f" packages pyproject.toml lists. To add one anyway: {command('pip')} install <its name on PyPI>."
+    )
+
+
+INSTEAD = {
+    "jwt": "python-jose is (`from jose import jwt`, the same encode/decode calls); or `.venv/bin/pip install pyjwt`.",
+    "passlib": "Use hashlib (`hashlib.scrypt` or `hashlib.pbkdf2_hmac`) from the standard library.",
+    "bcrypt": "Use hashlib (`hashlib.scrypt` or `hashlib.pbkdf2_hmac`) from the standard library.",
+    "requests": "httpx is (`import httpx`, nearly the same calls).",
+}
+
+
+def render_warnings(warnings: list[WarningSummary], width: int | None = None, verbose_command: str = "") -> list[Line]:
+    """One line per distinct warning, most frequent first, then where the full text is."""
+    width = max(width or terminal_width(), MIN_WIDTH)
+    if not warnings:
+        return []
+    lines = []
+    for warning in sorted(warnings, key=lambda w: -w.count):
+        text = f"! {warning.count}× {warning.location}: {warning.category}: {warning.message}"
+        lines.append(Line("  " + shorten(text, width - 2), {"yellow": True}))
+    if verbose_command:
+        lines.append(Line("  " + shorten(f"The full warnings: {command(verbose_command)}", width - 2)))
+    return lines
+
+
+def _not_started_lines(result: KataResult, kata: Kata | None, width: int) -> list[Line]:
     count = len(result.graded)
     noun = "behaviour" if count == 1 else "behaviours"
     lines = [Line(f"  {count} {noun} to make pass; none yet, since the stub is untouched.")]
     if kata:
-        lines.append(Line(f"  Read {display_path(kata.readme)}, then edit {display_path(kata.stub)}."))
-        lines.append(Line(f"  Question: {shorten(kata.question, 300)}", {"cyan": True}))
+        text = f"Read {display_path(kata.readme)}, then edit {display_path(kata.stub)}."
+        lines += [Line(line) for line in wrap(text, width, "  ")]
+        lines += [Line(line, {"cyan": True}) for line in wrap(f"Question: {kata.question}", width, "  ", "    ")]
     return lines
 
 
-def _behaviour_lines(result: KataResult) -> list[Line]:
-    lines = []
+def _behaviour_lines(result: KataResult, width: int) -> list[Line]:
+    """A ✓ or ✗ per behaviour; a reason shared by several ✗ is written once."""
+    failing = result.failing
+    counts = Counter(b.reason for b in failing if b.reason)
+    one_reason = len(failing) > 2 and len(counts) == 1 and sum(counts.values()) == len(failing)
+    lines: list[Line] = []
+    written: set[str] = set()
     for behaviour in result.graded:
         points = f" ({behaviour.points} pts)" if behaviour.points != 1 else ""
         if behaviour.passed:
-            lines.append(Line(f"  ✓ {behaviour.description}{points}", {"green": True}))
-        else:
-            lines.append(Line(f"  ✗ {behaviour.description}{points}", {"red": True}))
-            if behaviour.reason:
-                lines.append(Line(f"      {shorten(behaviour.reason)}"))
+            lines += [Line(t, {"green": True}) for t in wrap(f"✓ {behaviour.description}{points}", width, "  ", "    ")]
+            continue
+        same = behaviour.reason in written and not one_reason
+        tag = "  (same reason as above)" if same else ""
+        lines += [Line(t, {"red": True}) for t in wrap(f"✗ {behaviour.description}{points}{tag}", width, "  ", "    ")]
+        if behaviour.reason and not one_reason and not same:
+            lines += [Line(t) for t in wrap(fit_reason(behaviour.reason, width - 6), width, "      ")]
+            written.add(behaviour.reason)
+    if one_reason:
+        lines.append(Line("  Every ✗ above fails for one reason:"))
+        lines += [Line(t) for t in wrap(fit_reason(failing[0].reason, width - 6), width, "      ")]
     return lines
 
 

@@ -7,14 +7,28 @@ only what survives serialisation: ``longrepr`` and its ``reprcrash`` and
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
-from graders.host.loader import display_path
+from graders.host.loader import display_path, exception_location
 
 
-def failure_reason(longrepr: Any, graded_file: str = "") -> str:
-    """The assertion message for a failed check, or ``file:line: Error: message`` for a crash."""
+TRIPPED = (
+    "the test could not read your app's answer ({error}): check what the route returns"
+    " (a route without `return` answers null)"
+)
+TRIPPING_ERRORS = ("AttributeError", "TypeError", "KeyError", "IndexError", "JSONDecodeError")
+
+
+def failure_reason(longrepr: Any, graded_file: str = "", where: str = "") -> str:
+    """The assertion message for a failed check, or ``file:line: Error: message`` for a crash.
+
+    ``where`` is the ``file:line`` in the graded file the exception passed through, found
+    while the test ran (long tracebacks, which also hold it, are built only with ``-v``).
+    An error of the test's own code that never passed through the graded file means the
+    test tripped over an answer of an unexpected shape, and says so.
+    """
     if longrepr is None:
         return ""
     if isinstance(longrepr, str):
@@ -31,8 +45,22 @@ def failure_reason(longrepr: Any, graded_file: str = "") -> str:
         return _first_line(text or rest)
     if head.startswith("Failed: "):  # pytest.fail(...)
         return _first_line(head.removeprefix("Failed: "))
-    where = _location_in(longrepr, graded_file)
-    return f"{where}: {head}" if where else _first_line(head)
+    where = where or _location_in(longrepr, graded_file)
+    if where:
+        return f"{where}: {head}"
+    missing = re.match(r"AttributeError: module 'kata_graded_\w+' has no attribute '(\w+)'", head)
+    if missing and graded_file:
+        return f"{display_path(Path(graded_file))} defines no `{missing.group(1)}`, which the test uses"
+    if graded_file and head.split(":", 1)[0].rsplit(".", 1)[-1] in TRIPPING_ERRORS:
+        return TRIPPED.format(error=_first_line(head))
+    return _first_line(head)
+
+
+def location_in_graded_file(exc: BaseException, graded_file: str) -> str:
+    """``file:line`` of the deepest frame of ``exc``'s traceback inside the graded file, if any."""
+    if not graded_file:
+        return ""
+    return exception_location(exc, Path(graded_file)).removesuffix(": ")
 
 
 def _first_line(text: str) -> str:

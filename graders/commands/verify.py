@@ -77,3 +77,34 @@ def verify_kata(kata: Kata, cwd: Path) -> Verdict:
     if failing:
         verdict.problems.append(f"the solution fails: {', '.join(failing)}")
     return verdict
+
+
+def classroom_outcomes(kata: Kata, target: Path, sandbox: str = "auto") -> dict[str, str]:
+    """Each test's outcome (passed / failed) when ``kata grade`` grades ``target`` as the learner's file.
+
+    ``target``'s folder supplies the kata's other learner files (gunicorn.conf.py, …) when it
+    has them; the course's own copies are used otherwise.
+    """
+    import shutil
+
+    from graders.classroom.expected import collect_expected
+    from graders.classroom.grading import Grader
+    from graders.classroom.integrity import fingerprint_grader, load_submission
+    from graders.classroom.pristine import load_course
+    from graders.classroom.sandbox import SandboxSettings
+
+    course = load_course(kata.katas_dir.parent)
+    chosen = course.select([kata.dir])
+    settings = SandboxSettings(deadline=300, sandbox=sandbox)
+    with tempfile.TemporaryDirectory(prefix="kata-modes-") as folder:
+        submission = Path(folder) / "student"
+        own = submission / "katas" / kata.dir
+        own.mkdir(parents=True)
+        for name in kata.learner_files:
+            source = target if name == kata.stub.name else target.parent / name
+            if not source.is_file():
+                source = kata.path / name
+            shutil.copyfile(source, own / name)
+        grader = Grader(course, chosen, settings, fingerprint_grader(), collect_expected(course, chosen, settings))
+        grade = grader.grade_one(load_submission(submission, course, chosen), chosen[0])
+    return {b.nodeid.rpartition("::")[2]: "passed" if b.status == "pass" else "failed" for b in grade.behaviours}

@@ -59,6 +59,20 @@ class Kata:
     def number(self) -> str:
         return self.id.split("_", 1)[0]
 
+    @property
+    def answer(self) -> Path:
+        """The in-depth interview answer, kept beside the solution until the kata is solved."""
+        return self.solution.parent / "answer.md"
+
+    def tests_changed(self) -> bool:
+        """Does the kata's test file differ from the one the manifest records (``tests_sha256``)?"""
+        if not self.tests_sha256:
+            return False
+        try:
+            return file_sha256(self.tests) != self.tests_sha256
+        except OSError:
+            return True
+
 
 @dataclass(frozen=True)
 class Manifest:

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = load_manifest(ROOT / "katas" / "katas.toml")
 KATAS = list(MANIFEST.katas)
 ALT_SOLUTIONS = ROOT / "tests" / "alt_solutions"
-README_SECTIONS = ("## The interview question", "## Your task", "## Grade it", "## What to read", "<!-- answer -->", "## The answer in depth")
+README_SECTIONS = ("## The interview question", "## Your task", "## Grade it", "## What to read", "## Once it is done")
 
 
 def grade(kata: Kata, target: str) -> dict[str, str]:
@@ -87,9 +87,23 @@ def test_kata_has_its_files_hints_and_readme_sections(kata: Kata) -> None:
 
 
 @pytest.mark.parametrize("kata", KATAS, ids=[k.dir for k in KATAS])
+def test_the_answer_in_depth_waits_beside_the_solution(kata: Kata) -> None:
+    readme = kata.readme.read_text(encoding="utf-8")
+    assert "answer in depth" not in readme.split("## Once it is done")[0].lower(), f"{kata.dir}/README.md gives the answer away"
+    answer = kata.answer.read_text(encoding="utf-8")
+    assert "### Follow-up questions" in answer, f"{kata.answer.relative_to(ROOT)} lacks its follow-up questions"
+
+
+@pytest.mark.parametrize("kata", KATAS, ids=[k.dir for k in KATAS])
 def test_manifest_knows_the_pristine_stub(kata: Kata) -> None:
     actual = hashlib.sha256(kata.stub.read_bytes()).hexdigest()
     assert kata.stub_sha256 == actual, f"{kata.dir}: set stub_sha256 = \"{actual}\" in katas/katas.toml"
+
+
+@pytest.mark.parametrize("kata", KATAS, ids=[k.dir for k in KATAS])
+def test_manifest_knows_the_pristine_tests(kata: Kata) -> None:
+    actual = hashlib.sha256(kata.tests.read_bytes()).hexdigest()
+    assert kata.tests_sha256 == actual, f"{kata.dir}: set tests_sha256 = \"{actual}\" in katas/katas.toml"
 
 
 def test_every_kata_folder_is_in_the_manifest() -> None:

@@ -67,9 +67,12 @@ pytest katas/{id}
 
 - FastAPI tutorial: https://fastapi.tiangolo.com/tutorial/
 
-<!-- answer -->
+## Once it is done
 
-## The answer in depth
+`kata solution {number}` shows the reference solution and the answer in depth.
+'''
+
+ANSWER = '''# {id}: the answer in depth
 
 The answer an interviewer hopes for.
 
@@ -85,6 +88,7 @@ dir = "{id}"
 title = {title_toml}
 question = {question_toml}
 stub_sha256 = "{sha}"
+tests_sha256 = "{tests_sha}"
 hints = [
     "A gentle nudge.",
     "Where to look.",
@@ -116,11 +120,13 @@ def scaffold(manifest: Manifest, name: str, title: str, question: str) -> list[P
         folder / "test_kata.py": TESTS.format(**values),
         folder / "README.md": README.format(**values),
         solutions / "solution.py": SOLUTION.format(**values),
+        solutions / "answer.md": ANSWER.format(**values),
     }
     for path, text in written.items():
         path.write_text(text, encoding="utf-8")
     entry = ENTRY.format(
-        id=name, title_toml=json.dumps(title), question_toml=json.dumps(question), sha=file_sha256(folder / "stub.py")
+        id=name, title_toml=json.dumps(title), question_toml=json.dumps(question), sha=file_sha256(folder / "stub.py"),
+        tests_sha=file_sha256(folder / "test_kata.py"),
     )
     with manifest.path.open("a", encoding="utf-8") as stream:
         stream.write(entry)

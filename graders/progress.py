@@ -72,6 +72,7 @@ class Progress:
     hints_shown: dict[str, int] = field(default_factory=dict)
     current: str = ""
     welcomed: bool = False
+    solved: set[str] = field(default_factory=set)  # every kata ever done with its original tests: unlocked for good
     problem: str = ""  # one line when the file on disk was unreadable and set aside
 
     def to_json(self) -> dict[str, Any]:
@@ -81,6 +82,7 @@ class Progress:
             "welcomed": self.welcomed,
             "katas": {kata: record.to_json() for kata, record in sorted(self.katas.items())},
             "hints_shown": dict(sorted(self.hints_shown.items())),
+            "solved": sorted(self.solved),
         }
 
 
@@ -101,14 +103,16 @@ def parse_progress(text: str) -> Progress:
         raise ValueError("not a progress file of this version")
     katas = data.get("katas", {})
     hints = data.get("hints_shown", {})
-    if not isinstance(katas, dict) or not isinstance(hints, dict):
-        raise ValueError("katas and hints_shown must be objects")
+    solved = data.get("solved", [])
+    if not isinstance(katas, dict) or not isinstance(hints, dict) or not isinstance(solved, list):
+        raise ValueError("katas and hints_shown must be objects, solved a list")
     try:
         return Progress(
             katas={str(k): KataRecord.from_json(v) for k, v in katas.items()},
             hints_shown={str(k): int(v) for k, v in hints.items()},
             current=str(data.get("current", "")),
             welcomed=bool(data.get("welcomed", False)),
+            solved={str(k) for k in solved},
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ValueError(f"an entry is malformed ({exc})") from None
@@ -157,8 +161,27 @@ def update_progress(project_root: Path, change: Any) -> Progress:
             os.replace(path, backup)
             progress.problem += f" (the old file is kept as {backup.name})"
         change(progress)
+        _note_solved(project_root, progress)
         write_atomically(path, json.dumps(progress.to_json(), indent=2) + "\n")
     return progress
+
+
+def _note_solved(project_root: Path, progress: Progress) -> None:
+    """Remember each kata done with its original tests, so a later failing run does not lock it again."""
+    new = [kata_id for kata_id, record in progress.katas.items() if record.done and kata_id not in progress.solved]
+    if not new:
+        return
+    from graders.manifest import ManifestError, find_manifest, load_manifest
+
+    path = find_manifest(project_root)
+    try:
+        manifest = load_manifest(path) if path else None
+    except ManifestError:
+        manifest = None
+    for kata_id in new:
+        kata = manifest.find(kata_id) if manifest else None
+        if kata is not None and not kata.tests_changed():
+            progress.solved.add(kata_id)
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -14,24 +14,36 @@ from graders import __version__
 from graders.classroom.commands import classroom_app, grade_batch_command, grade_command
 from graders.commands.course import (
     CourseError,
+    answer_text,
+    choose,
     current_kata,
     find_kata,
+    following,
     is_done,
+    is_solved,
     locate_course,
     read_course_progress,
     reveal_next_hint,
+    solution_files,
     states,
-    answer_text,
     task_text,
+    write_solution_file,
 )
 from graders.commands.pristine import PristineNotFound, back_up, pristine_files
+from graders.commands.views import markdown, progress_table, status_screen, welcome_panel
 from graders.manifest import Kata, Manifest, ManifestError
 from graders.progress import update_progress
-from graders.commands.views import markdown, progress_table, welcome_panel
+from graders.shell import command
+
+TEACHERS = (
+    "Teachers and authors: kata grade, kata grade-batch, kata classroom, kata verify and kata new "
+    "(each has --help; see docs/CLASSROOM.md and docs/AUTHORING.md)."
+)
 
 app = typer.Typer(
     name="kata",
     help="fastapi-katas: learn FastAPI by answering interview questions in code.",
+    epilog=TEACHERS,
     rich_markup_mode="rich",
     invoke_without_command=True,
     no_args_is_help=False,
@@ -42,7 +54,7 @@ errors = Console(stderr=True)
 
 
 def fail(message: str) -> typer.Exit:
-    errors.print(f"[red]✗[/red] {message}")
+    errors.print(f"[red]✗[/red] {message}", highlight=False)
     return typer.Exit(code=1)
 
 
@@ -54,10 +66,11 @@ def course() -> Manifest:
 
 
 def chosen_kata(manifest: Manifest, name: str | None) -> Kata:
+    """The kata named, else the one being worked on."""
     if name is None:
         kata = current_kata(manifest, read_course_progress(manifest))
         if kata is None:
-            raise fail("Every kata is done. Name one to work on it again, e.g. `kata run 01`.")
+            raise fail(f"Every kata is done. Name one to work on it again, e.g. `{command('kata run 01')}`.")
         return kata
     try:
         return find_kata(manifest, name)
@@ -69,6 +82,20 @@ def show_version(value: bool) -> None:
     if value:
         console.print(f"fastapi-katas {__version__}")
         raise typer.Exit()
+
+
+def say_solved(manifest: Manifest, kata: Kata) -> None:
+    """Once a kata is done: where its solution now is, and what comes next."""
+    path, _ = write_solution_file(kata)
+    progress = read_course_progress(manifest)
+    after = following(manifest, kata, progress)
+    then = f"`{command('kata next')}` moves on to {after.id}." if after else "That was the last kata to do."
+    kept = (
+        f" The reference solution and the answer in depth are in {path.relative_to(manifest.project_root)}."
+        if path
+        else ""
+    )
+    console.print(f"[green]✓ {kata.id} is solved.[/green]{kept} {then}", highlight=False)
 
 
 @app.callback()
@@ -87,14 +114,9 @@ def main_view(
         console.print(welcome_panel(manifest))
         update_progress(manifest.project_root, lambda p: setattr(p, "welcomed", True))
     kata = current_kata(manifest, progress)
-    if kata is None:
-        console.print("[bold green]Every kata is done.[/bold green] `kata solution NN` shows each in-depth answer.")
-        return
-    console.print(Panel(markdown(task_text(kata)), title=f"Now: {kata.id}", border_style="cyan"))
-    if is_done(kata, progress):
-        console.print(f"[green]✓ {kata.id} is done.[/green] `kata next` moves on.")
-        return
-    console.print(f"Grade it: [bold]pytest {kata.path.relative_to(manifest.project_root)}[/bold]  or  [bold]kata run[/bold]")
+    if kata is not None and not progress.current:
+        choose(manifest, kata)  # from now on the learner moves on only by saying so
+    console.print(status_screen(manifest, states(manifest, progress), kata), highlight=False)
 
 
 @app.command("progress")
@@ -106,14 +128,49 @@ def progress_command() -> None:
 
 
 @app.command("list")
-def list_command() -> None:
-    """All katas in order, with the interview question each one answers."""
+def list_command(
+    choose_now: Annotated[
+        bool | None,
+        typer.Option("--choose/--no-choose", help="Ask which kata to go to or reset (default: in a terminal)."),
+    ] = None,
+) -> None:
+    """All katas with their interview questions; choose one to work on, go back, or reset one."""
     manifest = course()
-    console.print(progress_table(states(manifest, read_course_progress(manifest)), questions=True))
+    progress = read_course_progress(manifest)
+    console.print(progress_table(states(manifest, progress), questions=True), highlight=False)
+    interactive = sys.stdin.isatty() and sys.stdout.isatty() if choose_now is None else choose_now
+    if not interactive:
+        console.print(
+            f"Go to one: {command('kata go NN')} · start one over: {command('kata reset NN')}", highlight=False
+        )
+        return
+    answer = typer.prompt("Go to (a number), r and a number to reset it, Enter to stay", default="", show_default=False)
+    words = answer.strip().split()
+    if not words:
+        return
+    if words[0].lower() in {"r", "reset"} and len(words) == 2:
+        reset_command(words[1], yes=False)
+        return
+    go_command(words[0])
+
+
+@app.command("go")
+def go_command(
+    name: Annotated[str, typer.Argument(help="Kata number or name, e.g. 04 or 04_validation_errors.")],
+) -> None:
+    """Work on another kata, ahead or back: kata, kata run and kata watch follow it."""
+    manifest = course()
+    kata = chosen_kata(manifest, name)
+    choose(manifest, kata)
+    console.print(
+        f"Now: [bold]{kata.id}[/bold] · {kata.title}. `{command('kata')}` shows where it stands.", highlight=False
+    )
 
 
 @app.command("show")
-def show_command(name: Annotated[str, typer.Argument(help="Kata number or name, e.g. 07 or 07_auth.")]) -> None:
+def show_command(
+    name: Annotated[str | None, typer.Argument(help="Kata number or name; default: the current kata.")] = None,
+) -> None:
     """A kata's task and the interview question it answers."""
     manifest = course()
     kata = chosen_kata(manifest, name)
@@ -125,15 +182,18 @@ def run_command(
     name: Annotated[str | None, typer.Argument(help="Kata number or name; default: the current kata.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Full pytest detail under the card.")] = False,
 ) -> None:
-    """Grade a kata and print its grade card."""
+    """Grade a kata (and work on it from now on) and print its grade card."""
     manifest = course()
     kata = chosen_kata(manifest, name)
-    command = [sys.executable, "-m", "pytest", str(kata.path.relative_to(manifest.project_root)), "-p", "no:cacheprovider"]
+    if read_course_progress(manifest).current != kata.id:
+        choose(manifest, kata)
+    relative = str(kata.path.relative_to(manifest.project_root))
+    arguments = [sys.executable, "-m", "pytest", relative, "-p", "no:cacheprovider"]
     if verbose:
-        command.append("-v")
-    code = subprocess.call(command, cwd=manifest.project_root)
+        arguments.append("-v")
+    code = subprocess.call(arguments, cwd=manifest.project_root)
     if code == 0 and is_done(kata, read_course_progress(manifest)):
-        console.print("[green]Solved.[/green] `kata next` moves on.")
+        say_solved(manifest, kata)
     raise typer.Exit(code=0 if code == 0 else 1)
 
 
@@ -141,49 +201,64 @@ def run_command(
 def hint_command(
     name: Annotated[str | None, typer.Argument(help="Kata number or name; default: the current kata.")] = None,
 ) -> None:
-    """Reveal the next hint, from gentle to explicit; earlier ones are shown again."""
+    """The next hint, from a nudge to code (hint 1 is on every failing card)."""
     manifest = course()
     kata = chosen_kata(manifest, name)
-    shown = reveal_next_hint(manifest, kata)
-    for index, hint in enumerate(shown, 1):
-        console.print(f"[cyan]Hint {index}/{len(kata.hints)}[/cyan] {hint}")
-    if len(shown) == len(kata.hints):
-        console.print("That was the last hint. `pytest -v` shows every failing assertion in full.")
+    number, text = reveal_next_hint(manifest, kata)
+    if not number:
+        raise fail(f"{kata.id} has no hints.")
+    console.print(f"[cyan]Hint {number}/{len(kata.hints)}[/cyan] {text}", highlight=False)
+    if number == len(kata.hints):
+        console.print(f"That was the last hint. `{command('kata run -v')}` shows every failing assertion in full.")
 
 
 @app.command("next")
 def next_command(
     skip: Annotated[bool, typer.Option("--skip", help="Move on even if the current kata is not done.")] = False,
 ) -> None:
-    """Move on to the next kata once the current one is done."""
+    """Move on to the next kata not done yet, once the current one is done."""
     manifest = course()
     progress = read_course_progress(manifest)
     kata = current_kata(manifest, progress)
     if kata is None:
         console.print("[bold green]Every kata is done.[/bold green]")
         return
-    already_moved_on = not progress.current and any(is_done(k, progress) for k in manifest.katas)
-    if already_moved_on and not is_done(kata, progress):
-        # Without a `kata next` yet, the current kata is the first not done: the learner is there.
-        update_progress(manifest.project_root, lambda p: setattr(p, "current", kata.id))
-        console.print(f"Now: [bold]{kata.id}[/bold] · {kata.title}. `kata` shows the task.")
-        return
+    if not progress.current:
+        choose(manifest, kata)  # where the learner is, from now on
+        if not is_done(kata, progress) and any(is_done(k, progress) for k in manifest.katas):
+            # Katas were solved with plain pytest and no `kata next` yet: the learner is already here.
+            console.print(f"Now: [bold]{kata.id}[/bold] · {kata.title}. `{command('kata')}` shows where it stands.")
+            return
     if not is_done(kata, progress) and not skip:
-        raise fail(f"{kata.id} is not done yet. Grade it with `kata run`, or use `kata next --skip` to move on anyway.")
-    following = [k for k in manifest.katas[manifest.katas.index(kata) + 1 :] if not is_done(k, progress)]
-    if not following:
-        console.print("[bold green]That was the last kata.[/bold green]")
+        raise fail(
+            f"{kata.id} is not done yet. Grade it with `{command('kata run')}`, or `{command('kata next --skip')}`"
+            f" to move on anyway (`{command('kata go ' + kata.number)}` comes back to it)."
+        )
+    after = following(manifest, kata, progress)
+    if after is None:
+        console.print("[bold green]Every kata is done.[/bold green]")
         return
-    update_progress(manifest.project_root, lambda p: setattr(p, "current", following[0].id))
-    console.print(f"Now: [bold]{following[0].id}[/bold] · {following[0].title}. `kata` shows the task.")
+    choose(manifest, after)
+    console.print(
+        f"Now: [bold]{after.id}[/bold] · {after.title}. `{command('kata')}` shows where it stands.", highlight=False
+    )
 
 
 @app.command("watch")
-def watch_command() -> None:
-    """Regrade the current kata each time you save, and move on when it is done."""
+def watch_command(
+    name: Annotated[str | None, typer.Argument(help="Kata number or name; default: the current kata.")] = None,
+    poll: Annotated[
+        bool, typer.Option("--poll", help="Look for saves by polling (network drives, some containers).")
+    ] = False,
+) -> None:
+    """Regrade a kata each time you save, and move on when it is done."""
     from graders.commands.watch import watch_course
 
-    raise typer.Exit(code=watch_course(course(), console))
+    manifest = course()
+    kata = chosen_kata(manifest, name)
+    if read_course_progress(manifest).current != kata.id:
+        choose(manifest, kata)
+    raise typer.Exit(code=watch_course(manifest, kata, console, poll=poll))
 
 
 @app.command("reset")
@@ -191,7 +266,7 @@ def reset_command(
     name: Annotated[str, typer.Argument(help="Kata number or name, e.g. 07.")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
-    """Restore a kata's original files; your versions are kept as timestamped backups."""
+    """Start a kata over: its original files back (yours kept as backups), its grade forgotten."""
     manifest = course()
     kata = chosen_kata(manifest, name)
     try:
@@ -202,24 +277,34 @@ def reset_command(
         name: text for name, text in originals.items()
         if not (kata.path / name).exists() or (kata.path / name).read_bytes() != text
     }  # fmt: skip
-    if not changed:
+    if changed:
+        listing = ", ".join(str((kata.path / name).relative_to(manifest.project_root)) for name in changed)
+        if not yes and not typer.confirm(f"Replace {listing} with the original?"):
+            raise typer.Exit(code=1)
+        for name, text in changed.items():
+            target = kata.path / name
+            if target.exists():
+                backup = back_up(kata, manifest.project_root, name)
+                console.print(f"Your {name} is kept as [bold]{backup.relative_to(manifest.project_root)}[/bold].")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(text)
+
+    def forget(progress: Any) -> None:
+        progress.katas.pop(kata.id, None)
+
+    had_record = kata.id in read_course_progress(manifest).katas
+    if had_record:
+        update_progress(manifest.project_root, forget)
+    if not changed and not had_record:
         console.print(f"{kata.id}: your files are already the originals. Nothing to do.")
         return
-    listing = ", ".join(str((kata.path / name).relative_to(manifest.project_root)) for name in changed)
-    if not yes and not typer.confirm(f"Replace {listing} with the original?"):
-        raise typer.Exit(code=1)
-    for name, text in changed.items():
-        if (kata.path / name).exists():
-            backup = back_up(kata, manifest.project_root, name)
-            console.print(f"Your {name} is kept as [bold]{backup.relative_to(manifest.project_root)}[/bold].")
-        (kata.path / name).write_bytes(text)
-    console.print(f"{kata.id}: back to the original.")
+    console.print(f"{kata.id}: back to the original{', its last grade forgotten' if had_record else ''}.")
 
 
 @app.command("solution")
 def solution_command(
-    name: Annotated[str, typer.Argument(help="Kata number or name, e.g. 07.")],
-    teacher: Annotated[bool, typer.Option("--teacher", help="Show it even though the kata is not done.")] = False,
+    name: Annotated[str | None, typer.Argument(help="Kata number or name; default: the current kata.")] = None,
+    teacher: Annotated[bool, typer.Option("--teacher", help="Show it even though the kata is not solved.")] = False,
 ) -> None:
     """The reference solution and the in-depth interview answer, once you have solved the kata."""
     from rich.syntax import Syntax
@@ -227,16 +312,26 @@ def solution_command(
     manifest = course()
     kata = chosen_kata(manifest, name)
     progress = read_course_progress(manifest)
-    if not teacher and not is_done(kata, progress):
+    solved = is_solved(kata, progress)
+    if not teacher and not solved:
+        changed = " (its tests were changed: `kata reset` restores them)" if kata.tests_changed() else ""
         raise fail(
-            f"{kata.id} is not solved yet: its solution is kept for after. "
-            "`kata hint` helps; teachers can add --teacher."
+            f"{kata.id} is not solved yet{changed}: its solution is kept for after. "
+            f"`{command('kata hint')}` helps; teachers can add --teacher."
         )
-    console.print(Panel(Syntax(kata.solution.read_text(encoding="utf-8"), "python"), title=f"{kata.id} · solution"))
-    console.print(Panel(markdown(answer_text(kata)), title="The answer in depth", border_style="green"))
+    for file_name, text in solution_files(kata).items():
+        lexer = "python" if file_name.endswith(".py") else "docker" if file_name == "Dockerfile" else "text"
+        console.rule(f"{kata.id} · {file_name}")
+        console.print(Syntax(text, lexer, word_wrap=True))
+    console.rule("The answer in depth")
+    console.print(markdown(answer_text(kata)))
+    if solved:
+        path, written = write_solution_file(kata)
+        if path and written:
+            console.print(f"Kept for you in {path.relative_to(manifest.project_root)}.", highlight=False)
 
 
-@app.command("verify")
+@app.command("verify", hidden=True)
 def verify_command(
     names: Annotated[list[str] | None, typer.Argument(help="Kata numbers or names; default: all.")] = None,
 ) -> None:
@@ -259,7 +354,7 @@ def verify_command(
         raise fail(f"{failed} of {len(katas)} katas break the contract (docs/AUTHORING.md).")
 
 
-@app.command("new")
+@app.command("new", hidden=True)
 def new_command(
     name: Annotated[str, typer.Argument(help="Folder name of the new kata, e.g. 11_websockets.")],
     title: Annotated[str, typer.Option(help="Title shown in lists and on the grade card.")] = "",
@@ -279,13 +374,13 @@ def new_command(
     console.print(f"Now write the kata (docs/AUTHORING.md), then `kata verify {name}`.")
 
 
-# Classroom autograding: the grading machinery is imported inside each command.
-app.command("grade")(grade_command)
-app.command("grade-batch")(grade_batch_command)
-app.add_typer(classroom_app, name="classroom")
+# Classroom autograding: the grading machinery is imported inside each command. Teachers' and
+# authors' commands stay out of the learner's `kata --help`; its epilog names them.
+app.command("grade", hidden=True)(grade_command)
+app.command("grade-batch", hidden=True)(grade_batch_command)
+app.add_typer(classroom_app, name="classroom", hidden=True)
 
 
 def main() -> None:
     """Console-script entry point."""
     app()
-

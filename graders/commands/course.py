@@ -10,12 +10,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from graders.manifest import Kata, Manifest, find_manifest, load_manifest, file_sha256
 from graders.judge.model import Status
+from graders.manifest import Kata, Manifest, file_sha256, find_manifest, load_manifest
 from graders.progress import KataRecord, Progress, read_progress, update_progress
 
 ENV_COURSE = "KATA_COURSE"
-ANSWER_MARKER = "<!-- answer -->"
+ANSWER_MARKER = "<!-- answer -->"  # courses written before answers moved to solutions/NN_topic/answer.md
+SOLUTION_FILE = "SOLUTION.md"
 
 
 class CourseError(Exception):
@@ -81,7 +82,7 @@ def state_of(kata: Kata, progress: Progress) -> KataState:
         return KataState(kata, Status.NOT_STARTED if pristine else Status.IN_PROGRESS, None)
     if record.stub_sha256 != current:
         return KataState(kata, Status.CHANGED, record)
-    if record.done:
+    if record.done and not kata.tests_changed():
         return KataState(kata, Status.DONE, record)
     if pristine and record.score == 0:
         return KataState(kata, Status.NOT_STARTED, record)
@@ -93,8 +94,26 @@ def states(manifest: Manifest, progress: Progress) -> list[KataState]:
 
 
 def is_done(kata: Kata, progress: Progress) -> bool:
+    """Did the last full grading pass every behaviour, with the kata's original tests?"""
     record = progress.katas.get(kata.id)
-    return record is not None and record.done
+    return record is not None and record.done and not kata.tests_changed()
+
+
+def is_solved(kata: Kata, progress: Progress) -> bool:
+    """Was the kata ever done? Its solution stays open after a later failing experiment."""
+    return kata.id in progress.solved or is_done(kata, progress)
+
+
+def choose(manifest: Manifest, kata: Kata) -> None:
+    """Make ``kata`` the one to work on: ``kata``, ``kata run`` and ``kata watch`` follow it."""
+    update_progress(manifest.project_root, lambda p: setattr(p, "current", kata.id))
+
+
+def following(manifest: Manifest, kata: Kata, progress: Progress) -> Kata | None:
+    """The first kata after ``kata`` that is not done, else the first not done before it."""
+    index = manifest.katas.index(kata)
+    later = [k for k in (*manifest.katas[index + 1 :], *manifest.katas[:index]) if not is_done(k, progress)]
+    return later[0] if later else None
 
 
 def current_kata(manifest: Manifest, progress: Progress) -> Kata | None:
@@ -106,28 +125,72 @@ def current_kata(manifest: Manifest, progress: Progress) -> Kata | None:
 
 
 def task_text(kata: Kata) -> str:
-    """The README up to the in-depth answer, which is kept for after the kata is solved."""
+    """The kata's README (up to an old-style answer marker, if it still has one)."""
     text = kata.readme.read_text(encoding="utf-8")
     return text.split(ANSWER_MARKER, 1)[0].rstrip()
 
 
 def answer_text(kata: Kata) -> str:
+    """The in-depth answer: ``solutions/NN_topic/answer.md`` (or an old README's tail)."""
+    if kata.answer.is_file():
+        return kata.answer.read_text(encoding="utf-8").strip()
+    if not kata.readme.is_file():
+        return ""
     text = kata.readme.read_text(encoding="utf-8")
     return text.split(ANSWER_MARKER, 1)[1].strip() if ANSWER_MARKER in text else ""
+
+
+def solution_files(kata: Kata) -> dict[str, str]:
+    """The reference solution's files by name (solution.py first), as text."""
+    folder = kata.solution.parent
+    files = {kata.solution.name: kata.solution.read_text(encoding="utf-8")}
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if path.is_file() and path.name not in files and path.name != kata.answer.name and path.suffix != ".pyc":
+            files[path.name] = path.read_text(encoding="utf-8", errors="replace")
+    return files
+
+
+def write_solution_file(kata: Kata) -> tuple[Path | None, bool]:
+    """``katas/NN_topic/SOLUTION.md``: the reference solution and the answer, written once and kept.
+
+    Returns the path (None when the course ships no solutions) and whether it was written now
+    (an existing file, perhaps annotated by the learner, is never overwritten).
+    """
+    path = kata.path / SOLUTION_FILE
+    if path.exists():
+        return path, False
+    if not kata.solution.is_file():
+        return None, False
+    parts = [f"# {kata.id} · {kata.title}: the reference solution\n"]
+    parts.append("Yours may differ and be just as right: the tests are the specification.\n")
+    for name, text in solution_files(kata).items():
+        language = "python" if name.endswith(".py") else "dockerfile" if name == "Dockerfile" else ""
+        parts.append(f"## {name}\n\n```{language}\n{text.rstrip()}\n```\n")
+    answer = answer_text(kata)
+    if answer:
+        parts.append(answer.replace(f"# {kata.id}: the answer in depth", "## The answer in depth", 1) + "\n")
+    path.write_text("\n".join(parts), encoding="utf-8")
+    return path, True
 
 
 def read_course_progress(manifest: Manifest) -> Progress:
     return read_progress(manifest.project_root)
 
 
-def reveal_next_hint(manifest: Manifest, kata: Kata) -> list[str]:
-    """Reveal one more hint of ``kata`` (remembered in the progress file); every hint shown so far."""
+def reveal_next_hint(manifest: Manifest, kata: Kata) -> tuple[int, str]:
+    """Reveal one more hint of ``kata`` (remembered in the progress file): its number and text.
+
+    Every failing grade card already shows hint 1, so the first reveal is hint 2; once all are
+    shown, the last one is given again.
+    """
     levels: list[int] = []
 
     def reveal(progress: Progress) -> None:
-        level = min(progress.hints_shown.get(kata.id, 0) + 1, len(kata.hints))
+        level = min(max(progress.hints_shown.get(kata.id, 0), 1) + 1, len(kata.hints))
         progress.hints_shown[kata.id] = level
         levels.append(level)
 
+    if not kata.hints:
+        return 0, ""
     update_progress(manifest.project_root, reveal)
-    return list(kata.hints[: levels[0]])
+    return levels[0], kata.hints[levels[0] - 1]

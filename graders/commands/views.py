@@ -1,4 +1,8 @@
-"""Rich renderings for the ``kata`` command: the progress table and the welcome."""
+"""Rich renderings for the ``kata`` command: the status screen, the kata list and the welcome.
+
+Each fits an 80-column terminal: the names a learner types never wrap or get cut;
+long titles and questions wrap inside their own column.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,9 @@ from rich.table import Table
 from rich.text import Text
 
 from graders.commands.course import KataState
-from graders.manifest import Manifest
 from graders.judge.model import Status
+from graders.manifest import Kata, Manifest
+from graders.shell import ACTIVATE_TIP, command, needs_activation
 
 STATUS_STYLE = {
     Status.DONE: ("✓ done", "green"),
@@ -21,26 +26,60 @@ STATUS_STYLE = {
 }
 
 
-def progress_table(kata_states: list[KataState], questions: bool = False) -> Group:
-    """One row per kata, then a bar for the whole course."""
-    table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")
-    table.add_column("kata")
-    table.add_column("title")
-    table.add_column("status")
-    table.add_column("score", justify="right")
-    if questions:
-        table.add_column("interview question")
-    for state in kata_states:
-        label, style = STATUS_STYLE[state.status]
-        row = [state.kata.id, state.kata.title, Text(label, style=style), state.score_text]
-        if questions:
-            row.append(state.kata.question)
-        table.add_row(*row)
+def course_bar(kata_states: list[KataState], width: int = 30) -> Group:
+    """``███░░░ 3/10 katas done``: the whole course in one line."""
     done = sum(1 for s in kata_states if s.status is Status.DONE)
     total = len(kata_states)
-    bar = ProgressBar(total=max(total, 1), completed=done, width=40)
-    summary = Text(f"  {done}/{total} katas done")
-    return Group(table, Text(""), Group(bar, summary))
+    table = Table.grid(padding=(0, 2))
+    table.add_row(ProgressBar(total=max(total, 1), completed=done, width=width), Text(f"{done}/{total} katas done"))
+    return Group(table)
+
+
+def progress_table(kata_states: list[KataState], questions: bool = False, numbered: bool = False) -> Group:
+    """One row per kata, then a bar for the whole course."""
+    table = Table(box=None, pad_edge=False, show_header=True, header_style="bold", expand=False)
+    table.add_column("kata", no_wrap=True)
+    table.add_column("interview question" if questions else "title", overflow="fold", ratio=1)
+    table.add_column("status", no_wrap=True)
+    table.add_column("score", justify="right", no_wrap=True)
+    for state in kata_states:
+        label, style = STATUS_STYLE[state.status]
+        text = state.kata.question if questions else state.kata.title
+        table.add_row(state.kata.id, text, Text(label, style=style), state.score_text)
+    return Group(table, Text(""), course_bar(kata_states))
+
+
+def status_screen(manifest: Manifest, kata_states: list[KataState], current: Kata | None) -> Group:
+    """What ``kata`` prints: where the course stands, the kata to work on now and what to type next."""
+    parts: list[RenderableType] = [course_bar(kata_states)]
+    if current is None:
+        parts.append(
+            Text.from_markup(f"[bold green]Every kata is done.[/bold green] `{command('kata list')}` to revisit one.")
+        )
+        return Group(*parts)
+    state = next(s for s in kata_states if s.kata.id == current.id)
+    label, style = STATUS_STYLE[state.status]
+    score = f" · {state.score_text}" if state.record else ""
+    stub = current.stub.relative_to(manifest.project_root)
+    readme = current.readme.relative_to(manifest.project_root)
+    parts.append(Text(""))
+    parts.append(
+        Text.assemble(("Now: ", "bold"), (current.id, "bold cyan"), f" · {current.title}  ", (label, style), score)
+    )
+    parts.append(Text(f"  {current.question}", style="italic"))
+    parts.append(Text(f"  Task: {readme} (or {command('kata show')}) · your code: {stub}"))
+    parts.append(Text(""))
+    if state.status is Status.DONE:
+        steps = [("kata next", "move on"), ("kata solution", "the reference solution and the answer in depth")]
+    else:
+        steps = [("kata run", "grade it"), ("kata watch", "grade on every save"), ("kata hint", "the next hint")]
+    steps.append(("kata list", "every kata: choose one, go back, reset"))
+    for name, what in steps:
+        parts.append(Text.assemble("  ", (command(name).ljust(len(command("kata solution")) + 2), "bold"), what))
+    if needs_activation():
+        parts.append(Text(""))
+        parts.append(Text(ACTIVATE_TIP, style="dim"))
+    return Group(*parts)
 
 
 def markdown(text: str) -> RenderableType:
@@ -53,14 +92,7 @@ def markdown(text: str) -> RenderableType:
 def welcome_panel(manifest: Manifest) -> Panel:
     text = (
         f"[bold]Welcome to fastapi-katas.[/bold] {len(manifest.katas)} katas, one per question that "
-        "FastAPI interviews keep asking.\n\n"
-        "Each kata is a small app to finish in [bold]katas/NN_topic/stub.py[/bold]. Its tests grade your "
-        "app from the outside, over HTTP, and print a grade card: what works, what does not yet, and a hint.\n\n"
-        "  [bold]kata[/bold]            where you are (this screen)\n"
-        "  [bold]kata run[/bold]        grade the current kata (same as pytest katas/NN_topic)\n"
-        "  [bold]kata watch[/bold]      regrade on every save, move on when done\n"
-        "  [bold]kata hint[/bold]       one more hint for the current kata\n"
-        "  [bold]kata progress[/bold]   every kata and your score\n"
-        "  [bold]kata next[/bold]       move on when a kata is done"
+        "FastAPI interviews keep asking. Each is a small app to finish in katas/NN_topic/stub.py; "
+        "its tests grade it over HTTP and print a grade card: what works, what does not yet, and a hint."
     )
     return Panel(text, border_style="green", title="fastapi-katas")

@@ -43,6 +43,7 @@ def grade_in_child(args: list[str], cwd: str) -> int:
     pid = os.fork()
     if pid == 0:  # the child: grade, then leave without running the parent's cleanup
         code = 3
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
             os.chdir(cwd)
             import pytest
@@ -72,6 +73,9 @@ def wait_for(pid: int, deadline: float) -> int:
 
 
 def main() -> None:
+    # The watcher ends this worker by closing its stdin (or killing its session); a stray
+    # SIGINT must not print a traceback over the learner's terminal.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     results = os.fdopen(int(sys.argv[1]), "w", buffering=1)
     warm_up()
     results.write(json.dumps({"ready": True}) + "\n")

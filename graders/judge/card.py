@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from graders.host.loader import display_path
 from graders.judge.model import KataResult, Status
-from graders.manifest import Kata, file_sha256
+from graders.manifest import Kata
 from graders.shell import command
 
 MIN_WIDTH = 40
@@ -99,14 +99,16 @@ def render_card(result: KataResult, kata: Kata | None, target: str, width: int |
             score += " · does not import"
         elif status is Status.DONE:
             score += " · done"
-    colour = {"green": True} if status is Status.DONE else {"yellow": True}
+    tests_changed = kata is not None and target == "stub" and kata.tests_changed()
+    if tests_changed and status is Status.DONE:
+        score = score.replace("done", "tests changed")
+    colour = {"green": True} if status is Status.DONE and not tests_changed else {"yellow": True}
     if status is Status.CRASHED:
         colour = {"red": True}
     room = width - len(score) - 2
     lines = [Line(f"{shorten(title, room) if len(title) > room else title}  {score}", {"bold": True, **colour})]
     if target != "stub":
         lines.append(Line(f"  graded: {shorten(target, width - 10)}"))
-    tests_changed = kata is not None and target == "stub" and tests_were_changed(kata)
     if status is Status.CRASHED:
         lines += [Line(text, {"red": True}) for text in wrap(result.crash, width, "  ", "      ")]
         pointer = missing_module_pointer(result.crash)
@@ -141,16 +143,6 @@ def render_card(result: KataResult, kata: Kata | None, target: str, width: int |
         )
         lines += [Line(line, {"green": True}) for line in wrap(text, width, "  ")]
     return lines
-
-
-def tests_were_changed(kata: Kata) -> bool:
-    """Does the kata's test file differ from the one the manifest records (``tests_sha256``)?"""
-    if not kata.tests_sha256:
-        return False
-    try:
-        return file_sha256(kata.tests) != kata.tests_sha256
-    except OSError:
-        return True
 
 
 def missing_module_pointer(crash: str) -> str:

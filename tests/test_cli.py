@@ -166,9 +166,20 @@ def test_unknown_kata_suggests_the_closest_name(demo: Course) -> None:
     assert "There is no kata 'auht'. Did you mean 02_auth?" in result.output
 
 
+def test_a_long_hint_wraps_with_an_indent_and_keeps_code_whole(demo: Course) -> None:
+    manifest = demo.root / "katas" / "katas.toml"
+    code = "`oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL)`"
+    manifest.write_text(manifest.read_text().replace('"Second hint."', f'"Use {code}, ' + 'then more words. ' * 10 + '"', 1))
+    result = runner.invoke(app, ["hint"])
+    lines = result.output.splitlines()
+    assert len(lines) > 1 and all(len(line) <= 80 for line in lines), result.output
+    assert all(line.startswith("  ") for line in lines[1:]), result.output
+    assert "`oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL)`" in result.output
+
+
 def test_hints_go_on_from_the_one_on_the_card_and_are_remembered(demo: Course) -> None:
     first = runner.invoke(app, ["hint"])
-    assert "Hint 2/3 Second hint." in first.output, first.output
+    assert "Hint 2/3: Second hint." in first.output, first.output
     assert "First hint" not in first.output, "hint 1 is already on every failing card"
     second = runner.invoke(app, ["hint"])
     assert "Hint 3/3" in second.output and "Second hint." not in second.output and "last hint" in second.output

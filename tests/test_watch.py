@@ -81,7 +81,7 @@ def test_watch_regrades_on_save_survives_a_loop_pauses_when_done_and_quits(watch
         output.wait_for("Watching katas/02_next")
 
         os.write(controller, b"h")
-        output.wait_for("Hint 2/3")
+        output.wait_for("Hint 2/3:")
         assert "Second hint." in output.text
 
         os.write(controller, b"q")

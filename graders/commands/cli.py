@@ -33,6 +33,7 @@ from graders.commands.pristine import PristineNotFound, back_up, pristine_files
 from graders.commands.views import markdown, progress_table, status_screen, welcome_panel
 from graders.manifest import Kata, Manifest, ManifestError
 from graders.progress import update_progress
+from graders.judge.card import wrap
 from graders.shell import command
 
 TEACHERS = (
@@ -207,7 +208,8 @@ def hint_command(
     number, text = reveal_next_hint(manifest, kata)
     if not number:
         raise fail(f"{kata.id} has no hints.")
-    console.print(f"[cyan]Hint {number}/{len(kata.hints)}[/cyan] {text}", highlight=False)
+    for line in wrap(f"Hint {number}/{len(kata.hints)}: {text}", console.width, "", "  "):
+        console.print(line, style="cyan", highlight=False, markup=False, soft_wrap=True)
     if number == len(kata.hints):
         console.print(f"That was the last hint. `{command('kata run -v')}` shows every failing assertion in full.")
 

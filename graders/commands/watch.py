@@ -32,6 +32,7 @@ from graders.commands.course import (
     write_solution_file,
 )
 from graders.commands.views import course_bar, progress_table
+from graders.judge.card import wrap
 from graders.manifest import Kata, Manifest
 
 KEYS = "[bold]h[/bold] hint · [bold]l[/bold] list · [bold]r[/bold] regrade · [bold]q[/bold] quit"
@@ -214,7 +215,8 @@ class Watcher:
     def hint(self) -> None:
         number, text = reveal_next_hint(self.manifest, self.kata)
         if number:
-            self.console.print(f"[cyan]Hint {number}/{len(self.kata.hints)}[/cyan] {text}", highlight=False)
+            for line in wrap(f"Hint {number}/{len(self.kata.hints)}: {text}", self.console.width, "", "  "):
+                self.console.print(line, style="cyan", highlight=False, markup=False, soft_wrap=True)
 
     def run(self) -> None:
         with single_keys() as keys:

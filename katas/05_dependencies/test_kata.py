@@ -1,4 +1,9 @@
-"""Kata 05 · Dependency injection: shared pieces declared once, built per request, swapped in tests."""
+"""Kata 05 · Dependency injection: shared pieces declared once, built per request, swapped in tests.
+
+The fakes that replace get_db and get_current_user (the README's contract) live in the kata's
+probes.py and run beside the app (`learner.override`); the fake connection records its calls,
+which the tests read back as plain data (`learner.probe("db_calls")`).
+"""
 
 import pytest
 
@@ -30,12 +35,13 @@ def books(*ids: int) -> list[dict]:
     return [{"id": book_id, "title": TITLES[book_id]} for book_id in ids]
 
 
-def contract(kata_module, name: str):
+def contract(learner, name: str) -> str:
     """A name the README declares as the kata's contract, or a clear failure."""
-    value = getattr(kata_module, name, None)
-    if not callable(value):
-        pytest.fail(f"the graded file must define `{name}` (the README's contract), found {value!r}", pytrace=False)
-    return value
+    kind = learner.kind(name)
+    if kind not in ("function", "class"):
+        found = "nothing" if kind == "missing" else f"a {kind}"
+        pytest.fail(f"the graded file must define `{name}` (the README's contract), found {found}", pytrace=False)
+    return name
 
 
 def get_json(client, url: str, headers: dict | None = None, status: int = 200):
@@ -74,29 +80,6 @@ def assert_rejected(client, url: str, where: list, headers: dict | None = None) 
     response = client.get(url, headers=headers or {})
     assert response.status_code == 422, f"GET {url} → expected 422, got {response.status_code}: {response.text}"
     assert where in error_locations(response), f"GET {url} → expected an error at {where}, got {response.text}"
-
-
-class FakeConnection:
-    """Stands in for the real Connection: same methods, different data."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple] = []
-
-    def list_books(self, skip: int, limit: int) -> list[dict]:
-        self.calls.append(("list_books", skip, limit))
-        return [{"id": 900 + skip, "title": "Served by the override"}]
-
-    def get_book(self, book_id: int) -> dict | None:
-        self.calls.append(("get_book", book_id))
-        return {"id": book_id, "title": "Served by the override"}
-
-    def list_members(self, skip: int, limit: int) -> list[str]:
-        self.calls.append(("list_members", skip, limit))
-        return ["zed"]
-
-    def user_for_token(self, token: str) -> dict | None:
-        self.calls.append(("user_for_token", token))
-        return {"username": "zed", "role": "tester"} if token == "zed-token" else None
 
 
 # --- A shared class dependency: pagination ---------------------------------------------
@@ -281,20 +264,16 @@ def test_each_request_gets_a_fresh_connection(client):
 
 
 @pytest.mark.points(2)
-def test_overriding_get_db_swaps_the_database(kata_module, app, client):
+def test_overriding_get_db_swaps_the_database(learner, client):
     """With get_db overridden, GET /books reads from the replacement and opens no real connection."""
-    fake = FakeConnection()
-
-    def fake_db():
-        yield fake
-
-    app.dependency_overrides[contract(kata_module, "get_db")] = fake_db
+    learner.override(contract(learner, "get_db"), "fake_db")
     body = get_json(client, "/books?skip=2&limit=3")
     assert body.get("items") == [{"id": 902, "title": "Served by the override"}], (
         f"GET /books?skip=2&limit=3 with get_db overridden → expected the override's book, got {body}"
     )
-    assert ("list_books", 2, 3) in fake.calls, (
-        f"GET /books?skip=2&limit=3 with get_db overridden → expected list_books(2, 3) on the override, got {fake.calls}"
+    calls = learner.probe("db_calls")
+    assert ["list_books", 2, 3] in calls, (
+        f"GET /books?skip=2&limit=3 with get_db overridden → expected list_books(2, 3) on the override, got {calls}"
     )
     body = get_json(client, "/books/5")
     assert body == {"id": 5, "title": "Served by the override"}, (
@@ -307,14 +286,10 @@ def test_overriding_get_db_swaps_the_database(kata_module, app, client):
 
 
 @pytest.mark.points(2)
-def test_overriding_get_current_user_opens_the_router(kata_module, app, client):
+def test_overriding_get_current_user_opens_the_router(learner, client):
     """With get_current_user overridden, every /members route answers without any token."""
     tester = {"username": "tester", "role": "auditor"}
-
-    def fake_user():
-        return tester
-
-    app.dependency_overrides[contract(kata_module, "get_current_user")] = fake_user
+    learner.override(contract(learner, "get_current_user"), "fake_user", tester)
     body = get_json(client, "/members/me", headers={})
     assert body == tester, f"GET /members/me, no token, get_current_user overridden → expected {tester}, got {body}"
     body = get_json(client, "/members/?limit=2", headers={})
@@ -323,14 +298,9 @@ def test_overriding_get_current_user_opens_the_router(kata_module, app, client):
     )
 
 
-def test_get_current_user_looks_tokens_up_through_get_db(kata_module, app, client):
+def test_get_current_user_looks_tokens_up_through_get_db(learner, client):
     """get_current_user depends on get_db: a replaced database decides who a token belongs to."""
-    fake = FakeConnection()
-
-    def fake_db():
-        yield fake
-
-    app.dependency_overrides[contract(kata_module, "get_db")] = fake_db
+    learner.override(contract(learner, "get_db"), "fake_db")
     zed = {"X-Token": "zed-token"}
     body = get_json(client, "/members/me", headers=zed)
     assert body == {"username": "zed", "role": "tester"}, (

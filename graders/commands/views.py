@@ -67,7 +67,8 @@ def status_screen(manifest: Manifest, kata_states: list[KataState], current: Kat
         Text.assemble(("Now: ", "bold"), (current.id, "bold cyan"), f" · {current.title}  ", (label, style), score)
     )
     parts.append(Text(f"  {current.question}", style="italic"))
-    parts.append(Text(f"  Task: {readme} (or {command('kata show')}) · your code: {stub}"))
+    parts.append(Text(f"  Task: {readme} (or {command('kata show')})"))
+    parts.append(Text(f"  Your code: {stub}"))
     parts.append(Text(""))
     if state.status is Status.DONE:
         steps = [("kata next", "move on"), ("kata solution", "the reference solution and the answer in depth")]

@@ -45,7 +45,9 @@ def test_untouched_stub_is_shown_as_not_started(pytester: pytest.Pytester, cours
     course.kata()
     result = pytester.runpytest("katas/01_demo")
     result.assert_outcomes(failed=2)
-    result.stdout.fnmatch_lines(["01_demo · Demo 01_demo  not started", "*2 behaviours to make pass*"])
+    result.stdout.fnmatch_lines(
+        ["01_demo · Demo 01_demo  not started", "*2 behaviours to make pass*", "  Hint 1/3: First hint for 01_demo."]
+    )
     assert "✗" not in result.stdout.str()
 
 

@@ -190,6 +190,9 @@ def _not_started_lines(result: KataResult, kata: Kata | None, width: int) -> lis
         text = f"Read {display_path(kata.readme)}, then edit {display_path(kata.stub)}."
         lines += [Line(line) for line in wrap(text, width, "  ")]
         lines += [Line(line, {"cyan": True}) for line in wrap(f"Question: {kata.question}", width, "  ", "    ")]
+        if kata.hints:  # every card short of done shows hint 1, so `kata hint` goes on from hint 2
+            hint = wrap(f"Hint 1/{len(kata.hints)}: {kata.hints[0]}", width, "  ", "    ")
+            lines += [Line(text, {"cyan": True}) for text in hint]
     return lines
 
 

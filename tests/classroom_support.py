@@ -11,12 +11,27 @@ import shutil
 import textwrap
 from pathlib import Path
 
-from conftest import PASSING_AND_FAILING_TESTS, SOLUTION, STUB, Course
+from conftest import SOLUTION, STUB, Course
 from graders.classroom.grading import Grader
 from graders.classroom.integrity import fingerprint_grader, load_submission
 from graders.classroom.pristine import load_course
 from graders.classroom.results import SubmissionGrade
 from graders.classroom.sandbox import SandboxSettings
+
+DEMO_TESTS = '''
+import pytest
+
+def test_adds(learner):
+    """add() adds two numbers."""
+    got = learner.call("add", 2, 3)
+    assert got == 5, f"add(2, 3) → expected 5, got {got}"
+
+@pytest.mark.points(2)
+def test_greets(learner):
+    """greet() greets by name."""
+    got = learner.call("greet", "Ada")
+    assert got == "Hello, Ada!", f"greet('Ada') → expected 'Hello, Ada!', got {got!r}"
+'''
 
 WEB_TESTS = '''
 import pytest
@@ -68,7 +83,7 @@ FAST = SandboxSettings(deadline=15, test_timeout=2)
 def make_course(root: Path) -> Path:
     """The synthetic course in ``root`` (katas/ and solutions/); returns ``root``."""
     course = Course(root)
-    course.kata("01_demo", stub=STUB, tests=PASSING_AND_FAILING_TESTS, solution=SOLUTION)
+    course.kata("01_demo", stub=STUB, tests=DEMO_TESTS, solution=SOLUTION)
     course.kata("02_web", stub=WEB_STUB, tests=WEB_TESTS, solution=WEB_SOLUTION, pristine=WEB_STUB)
     return root
 

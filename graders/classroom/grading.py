@@ -79,7 +79,7 @@ def grade_kata(
         exchange.chmod(0o755)
         socket = exchange / "host.sock"
         host_command = [
-            settings.python, "-I", "-B", "-m", "graders.host", "--socket", str(socket),
+            settings.python, "-I", "-B", "-u", "-m", "graders.host", "--socket", str(socket),
             "--kata-file", str(host_folder / "katas" / kata.dir / kata.kata.stub.name),
             "--probes", str(host_folder / "katas" / kata.dir / PROBES_FILE), "--exchange", str(exchange),
         ]  # fmt: skip
@@ -95,7 +95,7 @@ def grade_kata(
             outcome = run_child(
                 command, folder, settings, with_report=True, protected=course_files(folder, [kata]), reads=[exchange]
             )
-        outcome.host_output = bytes(host.tail)
+        outcome.host_output, outcome.host_output_bytes = bytes(host.tail), host.total
     finally:
         for path in (folder, host_folder, exchange):
             shutil.rmtree(path, ignore_errors=True)

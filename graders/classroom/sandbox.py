@@ -52,6 +52,7 @@ class RunOutcome:
     duration: float = 0.0
     sandbox: str = NONE  # the protection the run had
     host_output: bytes = b""  # what the host process (the learner's code) printed, the last of it
+    host_output_bytes: int = 0
 
 
 
@@ -145,12 +146,14 @@ class BackgroundRun:
     def __init__(self, cap: int) -> None:
         self.cap = cap
         self.tail = bytearray()
+        self.total = 0
         self.process: subprocess.Popen[bytes] | None = None
 
     def drain(self) -> None:
         assert self.process is not None and self.process.stdout is not None
         for chunk in iter(lambda: self.process.stdout.read1(65536), b""):  # type: ignore[union-attr]
             self.tail += chunk
+            self.total += len(chunk)
             if len(self.tail) > self.cap:
                 del self.tail[: len(self.tail) - self.cap]
 

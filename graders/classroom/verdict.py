@@ -34,9 +34,16 @@ STORED_MESSAGE = 4000  # characters of one failure message kept in a result (pla
 def judge(grade: KataGrade, outcome: RunOutcome, canary: str, kata: PristineKata, settings: SandboxSettings) -> None:
     """Fill ``grade`` from a run: only a report that passes every check earns points."""
     grade.duration = outcome.duration
-    grade.log_tail = clean_text(outcome.output[-4096:])
+    grade.log_tail = clean_text(outcome.output[-(1024 if outcome.host_output else 4096) :])
     if outcome.output_bytes > settings.output_cap:
         grade.notes.append(f"The run printed {outcome.output_bytes // 1024} KB; only the last {settings.output_cap // 1024} KB were kept.")
+    if outcome.host_output:
+        grade.log_tail += "\n--- the learner's code printed ---\n" + clean_text(outcome.host_output[-2900:])
+    if outcome.host_output_bytes > settings.output_cap:
+        grade.notes.append(
+            f"The learner's code printed {outcome.host_output_bytes // 1024} KB; only the last "
+            f"{settings.output_cap // 1024} KB were kept."
+        )
     if outcome.timed_out:
         grade.flag(FLAG_TIMEOUT)
         grade.fail_all(f"grading took longer than {settings.deadline:g} s in all and was stopped (an endless loop or a hang?)")
@@ -80,7 +87,11 @@ def judge(grade: KataGrade, outcome: RunOutcome, canary: str, kata: PristineKata
         behaviour.message = reason or "failed"
         if HUNG_MARK in reason or NOT_GRADED_MARK in reason:
             grade.flag(FLAG_TIMEOUT)
-    if crash:
+    if crash and entry.get("crash_kind") == "crashed":
+        grade.flag(FLAG_CRASHED)
+        grade.status = ERROR
+        grade.message = f"crashed: {crash}"
+    elif crash:
         grade.flag(FLAG_NO_IMPORT)
         grade.status = ERROR
         grade.message = f"does not import: {crash}"

@@ -176,7 +176,11 @@ class LearnerSession:
         overrides = getattr(self._app(), "dependency_overrides", None)
         if not isinstance(overrides, dict):
             raise LearnerError("`app` has no dependency_overrides: is it a FastAPI app?")
-        overrides[target] = self._probe(fake)(self.context, *args)
+        probe = self._probe(fake)
+        try:
+            overrides[target] = probe(self.context, *args)
+        except Exception as exc:
+            raise LearnerError(f"{self.context.location(exc)}setting up the fake {fake} failed: {describe_exception(exc)}") from None
 
     def op_clear_overrides(self) -> None:
         overrides = getattr(getattr(self.module, "app", None), "dependency_overrides", None)
@@ -185,7 +189,13 @@ class LearnerSession:
 
     def op_probe(self, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
         """Run ``probes.<name>(context, *args, **kwargs)``: a check the course wrote, beside the app."""
-        result = self._probe(name)(self.context, *args, **kwargs)
+        probe = self._probe(name)
+        try:
+            result = probe(self.context, *args, **kwargs)
+        except (LearnerError, ProbeError):
+            raise
+        except Exception as exc:
+            raise LearnerError(f"{self.context.location(exc)}{describe_exception(exc)}") from None
         return to_json(result, f"probe {name}")
 
     def _probe(self, name: str) -> Callable[..., Any]:

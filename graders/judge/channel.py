@@ -87,9 +87,12 @@ class HostChannel:
         self.wait = wait
         self._main: socket.socket | None = None
         self._reader: Any = None
+        self.gone = False  # it never started or it ended: later requests fail at once
 
     def connect(self) -> socket.socket:
         """A new connection, waiting up to ``wait`` seconds for the host to start listening."""
+        if self.gone:
+            raise HostGone("the learner's app process is not running (it never started, or it ended)")
         deadline = time.monotonic() + self.wait
         while True:
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -99,6 +102,7 @@ class HostChannel:
             except (FileNotFoundError, ConnectionRefusedError):
                 sock.close()
                 if time.monotonic() > deadline:
+                    self.gone = True
                     raise HostGone("the learner's app process did not start") from None
                 time.sleep(0.02)
 
@@ -115,6 +119,7 @@ class HostChannel:
             raise
         if not line:
             self.reset()
+            self.gone = True  # it answered before and now it is gone: no request waits for it again
         return parse_answer(line)
 
     def reset(self) -> None:

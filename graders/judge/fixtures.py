@@ -77,16 +77,21 @@ class KataFixtures:
     @pytest.fixture
     def learner(self, request: pytest.FixtureRequest, kata: Kata, kata_file: Path) -> Iterator[Learner]:
         """The learner's file, freshly imported for this test; tests ask it things through this object."""
-        known = self.grader.known_crash(kata_file)
+        known, kind = self.grader.known_crash(kata_file)
         if known:
-            self._fail_import(request, known)
+            self._fail_import(request, known, kind)
         host = self.grader.host
         if host is not None:
             changed, unset = environment_changes(self.grader.start_env)
             try:
                 host.channel.call("begin", env={k: host.translate(v) for k, v in changed.items()}, unset=unset)
-            except (KataImportError, HostGone) as exc:
+            except KataImportError as exc:
                 self._remember_and_fail(request, kata_file, str(exc))
+            except HostGone as exc:
+                self._remember_and_fail(request, kata_file, str(exc), "crashed")
+            except KataTimeout as exc:
+                line = f"{display_path(kata_file)}: importing it took longer than {exc.seconds:g} s (an endless loop at import?)"
+                self._remember_and_fail(request, kata_file, line)
             yield RemoteLearner(host.channel)
             if kata.dir not in self.grader.hung:
                 try:
@@ -250,10 +255,11 @@ class KataFixtures:
 
     # -- import crashes ------------------------------------------------------------------
 
-    def _remember_and_fail(self, request: pytest.FixtureRequest, kata_file: Path, line: str) -> NoReturn:
-        self.grader.remember_crash(kata_file, line)
-        self._fail_import(request, line)
+    def _remember_and_fail(self, request: pytest.FixtureRequest, kata_file: Path, line: str, kind: str = "import") -> NoReturn:
+        self.grader.remember_crash(kata_file, line, kind)
+        self._fail_import(request, line, kind)
 
-    def _fail_import(self, request: pytest.FixtureRequest, line: str) -> NoReturn:
+    def _fail_import(self, request: pytest.FixtureRequest, line: str, kind: str = "import") -> NoReturn:
         request.node.user_properties.append(("kata_crash", line))
+        request.node.user_properties.append(("kata_crash_kind", kind))
         pytest.fail(line, pytrace=False)

@@ -50,6 +50,7 @@ class KataResult:
     tests_in_module: int
     behaviours: dict[str, Behaviour] = field(default_factory=dict)
     crash: str = ""
+    crash_kind: str = ""  # "import" (the file did not import) or "crashed" (its process ended)
     timed_out: bool = False
     pristine: bool = False
 
@@ -98,6 +99,7 @@ class KataResult:
             "tests_in_module": self.tests_in_module,
             "complete": self.complete,
             "crash": self.crash,
+            "crash_kind": self.crash_kind,
             "behaviours": [
                 {
                     "nodeid": b.nodeid,

@@ -104,7 +104,7 @@ class KataGrader:
         self.manifests: dict[Path, Manifest | None] = {}
         self.results: dict[tuple[str, str], KataResult] = {}
         self.result_katas: dict[tuple[str, str], Kata | None] = {}  # the manifest entry of each result
-        self.crashes: dict[tuple[str, int, int], str] = {}
+        self.crashes: dict[tuple[str, int, int], tuple[str, str]] = {}
         self.hung: set[str] = set()
         self.notes: dict[str, str] = {}
         self.warnings: dict[tuple[str, str, str], int] = {}
@@ -132,6 +132,10 @@ class KataGrader:
         if socket_path:
             host_root = self.config.getoption("kata_host_root", None) or str(self.config.rootpath)
             self.host = HostAccess(HostChannel(socket_path), str(self.config.rootpath), host_root)
+            try:
+                self.host.channel.call("ping")  # wait for the host here, not inside a test's time limit
+            except Exception:  # noqa: BLE001 - every test will say what is wrong with the host
+                self.host.channel.reset()
         self.config.pluginmanager.register(KataFixtures(self), "kata-fixtures")
 
     def _read_settings(self) -> None:
@@ -245,11 +249,12 @@ class KataGrader:
                 return float(marker.args[0])
         return self.timeout
 
-    def known_crash(self, path: Path) -> str:
-        return self.crashes.get(_file_key(path), "")
+    def known_crash(self, path: Path) -> tuple[str, str]:
+        """The crash line already seen for ``path`` and its kind ("import" or "crashed"), or ("", "")."""
+        return self.crashes.get(_file_key(path), ("", ""))
 
-    def remember_crash(self, path: Path, line: str) -> None:
-        self.crashes[_file_key(path)] = line
+    def remember_crash(self, path: Path, line: str, kind: str = "import") -> None:
+        self.crashes[_file_key(path)] = (line, kind)
 
     # -- reporting -----------------------------------------------------------------
 
@@ -305,6 +310,7 @@ class KataGrader:
             behaviour.fail(failure_reason(report.longrepr, graded_file, str(properties.get("kata_where", ""))))
         if properties.get("kata_crash"):
             result.crash = str(properties["kata_crash"])
+            result.crash_kind = str(properties.get("kata_crash_kind", "import"))
 
     def _is_pristine(self, kata: Kata | None) -> bool:
         if kata is None or self.target.kind != "stub" or not kata.stub_sha256:

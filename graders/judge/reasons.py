@@ -13,11 +13,11 @@ from typing import Any
 
 from graders.host.loader import display_path, exception_location
 
-
 TRIPPED = (
     "the test could not read your app's answer ({error}): check what the route returns"
     " (a route without `return` answers null)"
 )
+LEARNER_ERRORS = ("graders.host.session.LearnerError: ", "LearnerError: ", "graders.judge.channel.HostGone: ", "HostGone: ")
 TRIPPING_ERRORS = ("AttributeError", "TypeError", "KeyError", "IndexError", "JSONDecodeError")
 
 
@@ -43,6 +43,9 @@ def failure_reason(longrepr: Any, graded_file: str = "", where: str = "") -> str
     if head.startswith("AssertionError"):
         text = head.removeprefix("AssertionError").removeprefix(":").strip()
         return _first_line(text or rest)
+    for prefix in LEARNER_ERRORS:  # the learner's code answered with an error, already one line
+        if head.startswith(prefix):
+            return _first_line(head.removeprefix(prefix))
     if head.startswith("Failed: "):  # pytest.fail(...)
         return _first_line(head.removeprefix("Failed: "))
     where = where or _location_in(longrepr, graded_file)

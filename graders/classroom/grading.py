@@ -7,6 +7,7 @@ code run. After each graded run the grader checks that its own files are unchang
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import time
@@ -91,10 +92,16 @@ def grade_kata(
             args.append(f"--kata-timeout={settings.test_timeout:g}")
         command = pytest_command(settings, folder, *args, f"katas/{kata.dir}/test_kata.py")
         host_files = course_files(host_folder, [kata])
-        with background_child(host_command, host_folder, settings, host_files, writes=[exchange]) as host:
-            outcome = run_child(
-                command, folder, settings, with_report=True, protected=course_files(folder, [kata]), reads=[exchange]
-            )
+        isolation = choose(settings.sandbox, settings.python)
+        with isolation.run_uid() as host_uid, isolation.run_uid() as judge_uid:
+            if host_uid is not None and judge_uid is not None:
+                os.chown(exchange, host_uid, judge_uid)  # the host writes, its judge may look, nobody else
+                exchange.chmod(0o2750)  # setgid: the socket the host makes there is in the judge's group
+            with background_child(host_command, host_folder, settings, host_files, [exchange], uid=host_uid) as host:
+                outcome = run_child(
+                    command, folder, settings, with_report=True, protected=course_files(folder, [kata]),
+                    reads=[exchange], uid=judge_uid,
+                )  # fmt: skip
         outcome.host_output, outcome.host_output_bytes = bytes(host.tail), host.total
     finally:
         for path in (folder, host_folder, exchange):

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -125,10 +127,13 @@ def _read_learner(path: Path, notes: list[str], shown: str) -> bytes | None:
         if path.is_symlink():
             notes.append(f"{shown} is a symbolic link; it was not followed.")
             return None
-        if path.stat().st_size > MAX_LEARNER_FILE:
+        data = read_regular_file(path, MAX_LEARNER_FILE)
+        if data is None:
+            notes.append(f"{shown} is not a regular file (a pipe, a device?); it was not graded.")
+        elif len(data) > MAX_LEARNER_FILE:
             notes.append(f"{shown} is larger than {MAX_LEARNER_FILE // 1024 // 1024} MB; it was not graded.")
             return None
-        return path.read_bytes()
+        return data
     except FileNotFoundError:
         return None
     except OSError as exc:
@@ -192,8 +197,33 @@ def _same_entries(path: Path, course: PristineCourse, katas: list[PristineKata])
     return entries(theirs) == entries(ours)
 
 
+def read_regular_file(path: Path, limit: int) -> bytes | None:
+    """Up to ``limit`` + 1 bytes of ``path``, or None when it is not a regular file.
+
+    Opened without following a link and without blocking, then checked: reading a named
+    pipe or a device a submission planted would otherwise wait, or read, forever.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    data = read_regular_file(path, MAX_LEARNER_FILE * 4)
+    if data is None:
+        raise OSError(f"{path} is not a regular file")
+    return hashlib.sha256(data).hexdigest()
 
 
 def _digest_or_none(path: Path) -> str | None:

@@ -97,6 +97,7 @@ class Isolation:
             yield uid
         finally:
             kill_uid(uid, self.python)
+            remove_ipc_of(uid)
             with self._lock:
                 self._slots.remove(slot)
 
@@ -116,9 +117,11 @@ class Isolation:
                 continue
             if path in holders:
                 os.chown(path, os.getuid(), uid)
-                path.chmod(0o1775)
+                path.chmod(0o1770)  # the run's group may add files; no other run may look in
             else:
                 os.chown(path, uid, uid)
+                if path.is_dir():
+                    path.chmod(0o700)
 
     def wrap(
         self, command: list[str], folder: Path, protected: list[Path], memory_mb: int,
@@ -216,6 +219,22 @@ def kill_uid(uid: int, python: str) -> None:
         time.sleep(0.05)
 
 
+def remove_ipc_of(uid: int) -> None:
+    """Remove System V shared memory, semaphores and queues ``uid`` left behind (they outlive processes)."""
+    for kind, flag in (("shm", "-m"), ("sem", "-s"), ("msg", "-q")):
+        try:
+            lines = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        header = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()[0].split()
+        for line in lines:
+            fields = dict(zip(header, line.split(), strict=False))
+            if fields.get("uid") == str(uid) and shutil.which("ipcrm"):
+                ident = fields.get("shmid") or fields.get("semid") or fields.get("msqid")
+                if ident:
+                    subprocess.run(["ipcrm", flag, ident], capture_output=True, timeout=10)
+
+
 def _processes_of(uid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else []:
@@ -305,6 +324,8 @@ def _unavailable(isolation: Isolation) -> str:
         return ""
     if name in (LANDLOCK_UID, UID) and os.geteuid() != 0:
         return "a uid of its own needs the grader to run as root"
+    if name == LANDLOCK and os.geteuid() == 0:
+        return "as root, a run under Landlock alone keeps root's rights (chmod, chown, devices): use landlock+uid"
     if name == BWRAP and not shutil.which("bwrap"):
         return "bubblewrap (bwrap) is not installed"
     if name in (LANDLOCK_UID, LANDLOCK):

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from graders.classroom.isolation import NONE, choose
+from graders.classroom.isolation import NONE, Isolation, choose
 
+NEW_UID = object()  # run_child / background_child allocate the run's uid themselves
 ENV_KEPT = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "SYSTEMROOT")
 
 
@@ -87,18 +88,19 @@ def pytest_command(settings: SandboxSettings, folder: Path, *args: str) -> list[
 
 def run_child(
     command: list[str], folder: Path, settings: SandboxSettings, with_report: bool, protected: Sequence[Path] = (),
-    reads: Sequence[Path] = (),
+    reads: Sequence[Path] = (), uid: int | None | object = NEW_UID,
 ) -> RunOutcome:  # fmt: skip
     """Run ``command`` in ``folder`` inside the sandbox; read its output (capped) and its report pipe.
 
     ``protected`` are files in ``folder`` the run may read but never change (the course's);
-    ``reads`` are folders outside it the run may read (the one it shares with a host).
+    ``reads`` are folders outside it the run may read (the one it shares with a host); ``uid``
+    is the run's own uid when the caller allocated it (``Isolation.run_uid``).
     """
     isolation = choose(settings.sandbox, settings.python)
-    with isolation.run_uid() as uid:
-        isolation.prepare_folder(folder, uid, list(protected))
+    with _own_uid(isolation, uid) as run_uid:
+        isolation.prepare_folder(folder, run_uid, list(protected))
         wrapped = isolation.wrap(command, folder, list(protected), settings.memory_mb, reads=reads)
-        outcome = _run(wrapped, folder, settings, with_report, isolation.popen_user(uid))
+        outcome = _run(wrapped, folder, settings, with_report, isolation.popen_user(run_uid))
     if outcome.returncode is not None:
         outcome.returncode = isolation.exit_code(outcome.returncode)
     outcome.sandbox = isolation.name
@@ -106,17 +108,23 @@ def run_child(
 
 
 @contextmanager
+def _own_uid(isolation: Isolation, uid: int | None | object) -> Iterator[int | None]:
+    if uid is NEW_UID:
+        with isolation.run_uid() as allocated:
+            yield allocated
+    else:
+        yield uid  # type: ignore[misc]
+
+
+@contextmanager
 def background_child(
     command: list[str], folder: Path, settings: SandboxSettings, protected: Sequence[Path] = (),
-    writes: Sequence[Path] = (),
+    writes: Sequence[Path] = (), uid: int | None | object = NEW_UID,
 ) -> Iterator[BackgroundRun]:  # fmt: skip
     """Start ``command`` in the sandbox for as long as the block runs (a host process); end it all after."""
     isolation = choose(settings.sandbox, settings.python)
-    with isolation.run_uid() as uid:
+    with _own_uid(isolation, uid) as uid:
         isolation.prepare_folder(folder, uid, list(protected))
-        for path in writes:
-            if uid is not None:
-                os.chown(path, uid, uid)
         wrapped = isolation.wrap(command, folder, list(protected), settings.memory_mb, writes=writes)
         run = BackgroundRun(settings.output_cap)
         try:

@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     host = Host(args.kata_file, args.probes, args.exchange)
     temporary = args.socket + ".tmp"
     server = _Server(temporary, host)
-    os.chmod(temporary, 0o777)  # the judge may run as another uid
+    os.chmod(temporary, 0o770)  # the judge may run as another uid, in this socket's group
     os.rename(temporary, args.socket)  # the judge sees the socket only once it accepts connections
     try:
         server.serve_forever()

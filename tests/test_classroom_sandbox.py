@@ -40,9 +40,19 @@ PROTECTIONS = [BWRAP, LANDLOCK_UID, LANDLOCK, UID]
 HIDING = [BWRAP, LANDLOCK_UID, LANDLOCK]  # a uid alone still reads world-readable files
 
 
+# A grader other uids can read, as .ci/run installs it (the uid sandboxes cannot use a Python under /root).
+FALLBACK_PYTHON = os.environ.get("KATA_FALLBACK_PYTHON", "/opt/kata-fallback/bin/python")
+
+
+def python_for(mode: str) -> str:
+    if mode in (LANDLOCK_UID, UID) and Path(FALLBACK_PYTHON).is_file():
+        return FALLBACK_PYTHON
+    return sys.executable
+
+
 def available(mode: str) -> str:
     try:
-        choose(mode)
+        choose(mode, python_for(mode))
     except IsolationError as exc:
         return str(exc)
     return ""
@@ -54,7 +64,7 @@ def protection(mode: str) -> object:
 
 
 def settings(mode: str) -> SandboxSettings:
-    return SandboxSettings(deadline=20, test_timeout=3, sandbox=mode)
+    return SandboxSettings(deadline=30, test_timeout=5, sandbox=mode, python=python_for(mode))
 
 
 def attack(body: str) -> str:
@@ -186,12 +196,11 @@ def test_nothing_outside_the_grading_folder_can_be_written(course_root: Path, tm
     assert demo.behaviours[0].status == PASS
 
 
-def test_without_a_sandbox_dir_fd_and_a_shell_write_outside(course_root: Path, tmp_path: Path) -> None:
+def test_without_a_sandbox_the_learners_code_writes_outside(course_root: Path, tmp_path: Path) -> None:
     target = outside_target(tmp_path)
     graded_demo(course_root, tmp_path, attack(f"TARGET = {str(target)!r}\n{WRITE_OUTSIDE}"), NONE)
     written = sorted(p.name for p in target.iterdir())
-    assert "by-dir-fd" in written and "by-shell" in written
-    assert "by-open" not in written and "after-rebinding" not in written  # the audit hook's part
+    assert {"by-open", "by-dir-fd", "by-shell"} <= set(written)  # nothing stops the learner's process
 
 
 # -- processes left behind ------------------------------------------------------------
@@ -307,7 +316,7 @@ sys.path.insert(0, {tests!r})
 from classroom_support import grade
 from graders.classroom.sandbox import SandboxSettings
 result = grade(Path({course!r}), Path({submission!r}), katas=["01_demo"],
-               settings=SandboxSettings(deadline=20, test_timeout=3, sandbox={mode!r}), jobs=1)
+               settings=SandboxSettings(deadline=30, test_timeout=5, sandbox={mode!r}, python={python!r}), jobs=1)
 print(json.dumps(result.to_json()))
 """
 
@@ -315,7 +324,8 @@ print(json.dumps(result.to_json()))
 def grade_in_a_child(course_root: Path, submission: Path, mode: str, env: dict[str, str] | None = None) -> str:
     """The result document of grading ``submission`` from a separate grader process (its own environment)."""
     script = GRADE_IN_A_CHILD.format(
-        tests=str(REPO / "tests"), course=str(course_root), submission=str(submission), mode=mode
+        tests=str(REPO / "tests"), course=str(course_root), submission=str(submission), mode=mode,
+        python=python_for(mode),
     )
     grader = subprocess.Popen(
         [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,

@@ -31,9 +31,9 @@ from graders.commands.course import (
 )
 from graders.commands.pristine import PristineNotFound, back_up, pristine_files
 from graders.commands.views import markdown, progress_table, status_screen, welcome_panel
+from graders.judge.card import wrap
 from graders.manifest import Kata, Manifest, ManifestError
 from graders.progress import update_progress
-from graders.judge.card import wrap
 from graders.shell import command
 
 TEACHERS = (

@@ -2,15 +2,18 @@
 
 The graded file is the app. Its two companions are read from the same folder:
 ``gunicorn.conf.py`` (started for real, on 127.0.0.1) and ``Dockerfile`` (parsed, not built).
+The app is reached through `client`, and through the kata's `probes.py` (`learner.probe`) for
+requests before start-up and after shutdown; Gunicorn runs through `serve` and is talked to
+through `server.client()`; its resolved settings come from `run_command` (`--print-config`
+imports the learner's gunicorn.conf.py, so it runs beside the learner's code).
 """
 
 from __future__ import annotations
 
+import base64
 import json
-import os
 import re
 import shlex
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -19,12 +22,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from starlette.testclient import TestClient
 
 DATABASE_URL = "sqlite:///./kata.db"
 # Variables that change what the app, Gunicorn or the tests see: each test sets its own.
 CLEARED = ("APP_NAME", "ROOT_PATH", "WEB_CONCURRENCY", "FORWARDED_ALLOW_IPS", "GUNICORN_CMD_ARGS", "PORT")
 PROXY_HEADERS = {"Host": "shop.example.com", "X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+# Bodies asked for uncompressed: an app with GZipMiddleware is graded the same in both modes
+# (in classroom mode a compressed answer arrives decoded but still labelled gzip, and fails to read).
+IDENTITY = {"Accept-Encoding": "identity"}
 
 
 @pytest.fixture(autouse=True)
@@ -100,22 +105,19 @@ run(prog="gunicorn")
 """
 
 
-def gunicorn_settings(kata_file: Path, cores: int = 2, **env: str) -> dict[str, str]:
-    """The settings Gunicorn resolves from the learner's config (no server is started)."""
+def gunicorn_settings(run_command, kata_file: Path, cores: int = 2, **env: str) -> dict[str, str]:
+    """The settings Gunicorn resolves from the learner's config (no server is started).
+
+    ``--print-config`` imports gunicorn.conf.py, learner code: it runs beside it (``run_command``).
+    """
     conf = companion(kata_file, "gunicorn.conf.py")
     command = [
         sys.executable, "-c", PRINT_CONFIG,
         "-c", str(conf), "--print-config", "--chdir", str(kata_file.parent), f"{kata_file.stem}:app",
     ]  # fmt: skip
-    result = subprocess.run(
-        command,
-        cwd=kata_file.parent,
-        env={**os.environ, **env, "KATA_FAKE_CORES": str(cores)},
-        capture_output=True,
-        text=True,
-        timeout=25,
-        stdin=subprocess.DEVNULL,
-    )
+    result = run_command(command, env={**env, "KATA_FAKE_CORES": str(cores)}, cwd=kata_file.parent, timeout=25)
+    if result.timed_out:
+        pytest.fail(f"gunicorn -c {conf.name} --print-config → still running after 25 s", pytrace=False)
     if result.returncode != 0:
         last = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()][-6:]
         pytest.fail(
@@ -298,16 +300,38 @@ def binds_all_interfaces(address: str) -> bool:
 # -- the app in-process: probes and settings ---------------------------------------------
 
 
+def around_lifespan(learner, *, before=(), during=(), after=()) -> dict[str, list[httpx.Response]]:
+    """GET requests before start-up, after it and after shutdown (``probes.requests_around_lifespan``).
+
+    Each answer comes back as the ``httpx.Response`` a client would have received.
+    """
+    answers = learner.probe("requests_around_lifespan", list(before), list(during), list(after))
+    if answers.get("problem"):
+        pytest.fail(answers["problem"], pytrace=False)
+    return {
+        when: [
+            httpx.Response(
+                answer["status"],
+                headers=[(k, v) for k, v in answer["headers"]],
+                content=base64.b64decode(answer["body"]),
+                request=httpx.Request("GET", "http://testserver" + answer["path"]),
+            )
+            for answer in answers[when]
+        ]
+        for when in ("before", "during", "after")
+    }
+
+
 def test_healthz_answers_ok(client):
     """GET /healthz answers 200 {"status": "ok"}: the process is alive."""
-    response = client.get("/healthz")
+    response = client.get("/healthz", headers=IDENTITY)
     assert response.status_code == 200, f"GET /healthz → expected 200, got {response.status_code}: {response.text}"
     assert response.json() == {"status": "ok"}, f'GET /healthz → expected {{"status": "ok"}}, got {response.text}'
 
 
 def test_readyz_is_ready_after_startup(client):
     """Once start-up has run, GET /readyz answers 200 {"status": "ready"}."""
-    response = client.get("/readyz")
+    response = client.get("/readyz", headers=IDENTITY)
     assert response.status_code == 200, (
         f"GET /readyz after start-up → expected 200, got {response.status_code}: {response.text}"
     )
@@ -317,49 +341,43 @@ def test_readyz_is_ready_after_startup(client):
 
 
 @pytest.mark.points(2)
-def test_readyz_is_503_before_startup_while_healthz_is_200(app):
+def test_readyz_is_503_before_startup_while_healthz_is_200(learner):
     """Before start-up has run, GET /readyz answers 503 while GET /healthz still answers 200."""
-    not_started = TestClient(app)  # not entered: the lifespan has not run
-    ready = not_started.get("/readyz")
+    ready, alive = around_lifespan(learner, before=["/readyz", "/healthz"])["before"]  # the lifespan has not run
     assert ready.status_code == 503, (
         f"GET /readyz before start-up → expected 503, got {ready.status_code}: {ready.text}"
     )
-    alive = not_started.get("/healthz")
     assert alive.status_code == 200, (
         f"GET /healthz before start-up → expected 200 (alive, just not ready), got {alive.status_code}: {alive.text}"
     )
 
 
-def test_readyz_is_503_once_shutdown_begins(app):
+def test_readyz_is_503_once_shutdown_begins(learner):
     """After shutdown has run, GET /readyz answers 503 again, so no new traffic is sent."""
-    with TestClient(app) as running:
-        during = running.get("/readyz")
-        assert during.status_code == 200, (
-            f"GET /readyz after start-up → expected 200, got {during.status_code}: {during.text}"
-        )
-    after = running.get("/readyz")
+    answers = around_lifespan(learner, during=["/readyz"], after=["/readyz"])
+    (during,), (after,) = answers["during"], answers["after"]
+    assert during.status_code == 200, (
+        f"GET /readyz after start-up → expected 200, got {during.status_code}: {during.text}"
+    )
     assert after.status_code == 503, (
         f"GET /readyz after shutdown → expected 503, got {after.status_code}: {after.text}"
     )
 
 
-def test_readyz_says_not_ready_while_503(app):
+def test_readyz_says_not_ready_while_503(learner):
     """While not ready (before start-up, after shutdown), GET /readyz answers {"status": "not ready"}."""
-    not_started = TestClient(app)  # not entered: the lifespan has not run
-    before = not_started.get("/readyz")
+    answers = around_lifespan(learner, before=["/readyz"], during=["/readyz"], after=["/readyz"])
+    (before,), (after,) = answers["before"], answers["after"]
     assert before.status_code == 503 and before.json() == {"status": "not ready"}, (
         f'GET /readyz before start-up → expected 503 {{"status": "not ready"}}, got {before.status_code}: {before.text}'
     )
-    with TestClient(app) as running:
-        running.get("/readyz")
-    after = running.get("/readyz")
     assert after.status_code == 503 and after.json() == {"status": "not ready"}, (
         f'GET /readyz after shutdown → expected 503 {{"status": "not ready"}}, got {after.status_code}: {after.text}'
     )
 
 def test_title_defaults_to_kata_deploy(client):
     """Without APP_NAME, the API's title in /openapi.json is "Kata Deploy"."""
-    title = client.get("/openapi.json").json().get("info", {}).get("title")
+    title = client.get("/openapi.json", headers=IDENTITY).json().get("info", {}).get("title")
     assert title == "Kata Deploy", f"GET /openapi.json with APP_NAME unset → expected title 'Kata Deploy', got {title!r}"
 
 
@@ -367,7 +385,7 @@ def test_title_comes_from_app_name(monkeypatch, request):
     """With APP_NAME="Orders API" in the environment, the API's title is "Orders API"."""
     monkeypatch.setenv("APP_NAME", "Orders API")
     client = request.getfixturevalue("client")  # the app is imported now, with APP_NAME set
-    title = client.get("/openapi.json").json().get("info", {}).get("title")
+    title = client.get("/openapi.json", headers=IDENTITY).json().get("info", {}).get("title")
     assert title == "Orders API", f"GET /openapi.json with APP_NAME='Orders API' → expected that title, got {title!r}"
 
 
@@ -382,19 +400,20 @@ def test_missing_database_url_stops_gunicorn_with_its_name(serve, kata_file, mon
     server = serve(command=gunicorn_command(kata_file), env={"WEB_CONCURRENCY": "1"}, cwd=kata_file.parent, ready_path=None)
     deadline = time.monotonic() + 25
     code = None
-    while time.monotonic() < deadline:
-        code = server.process.poll()
-        if code is not None:
-            break
-        try:
-            answer = httpx.get(server.url + "/healthz", timeout=1)
-        except httpx.TransportError:
-            time.sleep(0.1)
-            continue
-        pytest.fail(
-            f"gunicorn without DATABASE_URL → expected it to refuse to start, but GET /healthz answered {answer.status_code}",
-            pytrace=False,
-        )
+    with server.client(timeout=1, headers=IDENTITY, limits=httpx.Limits(max_keepalive_connections=0)) as http:
+        while time.monotonic() < deadline:
+            code = server.process.poll()
+            if code is not None:
+                break
+            try:
+                answer = http.get("/healthz")
+            except httpx.TransportError:
+                time.sleep(0.1)
+                continue
+            pytest.fail(
+                f"gunicorn without DATABASE_URL → expected it to refuse to start, but GET /healthz answered {answer.status_code}",
+                pytrace=False,
+            )
     assert code is not None, (
         "gunicorn without DATABASE_URL → still running after 25 s without answering: workers restarting in a loop?"
         f"\n{server.last_lines(8)}"
@@ -415,9 +434,9 @@ def test_gunicorn_runs_two_uvicorn_workers(serve, kata_file):
     answers = 0
     deadline = time.monotonic() + 20
     # No keep-alive: each request is a new connection, which any idle worker may accept.
-    with httpx.Client(timeout=5, limits=httpx.Limits(max_keepalive_connections=0)) as http:
+    with server.client(timeout=5, headers=IDENTITY, limits=httpx.Limits(max_keepalive_connections=0)) as http:
         while time.monotonic() < deadline and (len(pids) < 2 or answers < 20):
-            response = http.get(server.url + "/pid")
+            response = http.get("/pid")
             expect_200(server, response, "GET /pid under gunicorn")
             pid = json_body(response).get("pid")
             assert isinstance(pid, int), f'GET /pid under gunicorn → expected {{"pid": <a number>}}, got {response.text[:200]}'
@@ -432,11 +451,11 @@ def test_gunicorn_runs_two_uvicorn_workers(serve, kata_file):
 
 
 @pytest.mark.kata_timeout(60)
-def test_worker_count_is_web_concurrency_or_one_per_core(kata_file):
+def test_worker_count_is_web_concurrency_or_one_per_core(kata_file, run_command):
     """gunicorn.conf.py asks for WEB_CONCURRENCY workers, or one per CPU core when it is unset."""
-    from_env = gunicorn_settings(kata_file, cores=5, WEB_CONCURRENCY="3").get("workers")
+    from_env = gunicorn_settings(run_command, kata_file, cores=5, WEB_CONCURRENCY="3").get("workers")
     assert from_env == "3", f"gunicorn --print-config with WEB_CONCURRENCY=3 on 5 cores → expected workers = 3, got {from_env}"
-    from_cores = gunicorn_settings(kata_file, cores=5).get("workers")
+    from_cores = gunicorn_settings(run_command, kata_file, cores=5).get("workers")
     assert from_cores == "5", f"gunicorn --print-config with WEB_CONCURRENCY unset on 5 cores → expected workers = 5, got {from_cores}"
 
 
@@ -445,7 +464,8 @@ def test_worker_count_is_web_concurrency_or_one_per_core(kata_file):
 def test_trusted_proxy_headers_make_https_urls(serve, kata_file):
     """From a trusted proxy (127.0.0.1 by default), X-Forwarded-Proto/-For give https URLs and the real client."""
     server = start_gunicorn(serve, kata_file, WEB_CONCURRENCY="1")
-    response = httpx.get(server.url + "/whoami", headers=PROXY_HEADERS, timeout=5)
+    with server.client(timeout=5, headers=IDENTITY) as http:
+        response = http.get("/whoami", headers=PROXY_HEADERS)
     expect_200(server, response, "GET /whoami under gunicorn")
     expected = {"url": "https://shop.example.com/whoami", "client": "203.0.113.7"}
     assert json_body(response) == expected, (
@@ -459,7 +479,8 @@ def test_trusted_proxy_headers_make_https_urls(serve, kata_file):
 def test_untrusted_proxy_headers_are_ignored(serve, kata_file):
     """When FORWARDED_ALLOW_IPS does not list the sender, its X-Forwarded-* headers change nothing."""
     server = start_gunicorn(serve, kata_file, WEB_CONCURRENCY="1", FORWARDED_ALLOW_IPS="192.0.2.10")
-    response = httpx.get(server.url + "/whoami", headers=PROXY_HEADERS, timeout=5)
+    with server.client(timeout=5, headers=IDENTITY) as http:
+        response = http.get("/whoami", headers=PROXY_HEADERS)
     expect_200(server, response, "GET /whoami under gunicorn")
     expected = {"url": "http://shop.example.com/whoami", "client": "127.0.0.1"}
     assert json_body(response) == expected, (
@@ -473,13 +494,14 @@ def test_untrusted_proxy_headers_are_ignored(serve, kata_file):
 def test_root_path_prefixes_urls_and_docs(serve, kata_file):
     """With ROOT_PATH=/api, URLs the app builds start with /api and /openapi.json lists /api as its server."""
     server = start_gunicorn(serve, kata_file, WEB_CONCURRENCY="1", ROOT_PATH="/api")
-    response = httpx.get(server.url + "/whoami", headers={"Host": "shop.example.com"}, timeout=5)
-    expect_200(server, response, "GET /whoami (the proxy strips /api) with ROOT_PATH=/api")
-    url = json_body(response).get("url")
-    assert url == "http://shop.example.com/api/whoami", (
-        f"GET /whoami with ROOT_PATH=/api → expected url 'http://shop.example.com/api/whoami', got {url!r}"
-    )
-    servers = json_body(httpx.get(server.url + "/openapi.json", timeout=5)).get("servers", [])
+    with server.client(timeout=5, headers=IDENTITY) as http:
+        response = http.get("/whoami", headers={"Host": "shop.example.com"})
+        expect_200(server, response, "GET /whoami (the proxy strips /api) with ROOT_PATH=/api")
+        url = json_body(response).get("url")
+        assert url == "http://shop.example.com/api/whoami", (
+            f"GET /whoami with ROOT_PATH=/api → expected url 'http://shop.example.com/api/whoami', got {url!r}"
+        )
+        servers = json_body(http.get("/openapi.json")).get("servers", [])
     assert {"url": "/api"} in servers, f"GET /openapi.json with ROOT_PATH=/api → expected servers to list {{'url': '/api'}}, got {servers}"
 
 
@@ -534,7 +556,7 @@ def test_dockerfile_cmd_runs_gunicorn_in_exec_form(kata_file):
 
 
 @pytest.mark.kata_timeout(60)
-def test_dockerfile_server_listens_on_all_interfaces(kata_file):
+def test_dockerfile_server_listens_on_all_interfaces(kata_file, run_command):
     """In the container, gunicorn binds 0.0.0.0 (CMD --bind, ENV PORT or bind in gunicorn.conf.py), not 127.0.0.1."""
     stages = dockerfile_stages(kata_file)
     argv, found = server_argv(stages)
@@ -548,7 +570,7 @@ def test_dockerfile_server_listens_on_all_interfaces(kata_file):
     elif any(instruction == "ENV" and re.search(r"(^|\s)PORT(=|\s)", arguments) for instruction, arguments in final_instructions(stages)):
         where, ok = "ENV PORT (gunicorn then binds 0.0.0.0:$PORT)", True
     else:
-        bind = gunicorn_settings(kata_file).get("bind", "?")
+        bind = gunicorn_settings(run_command, kata_file).get("bind", "?")
         where = f"bind = {bind} from gunicorn.conf.py"
         ok = bool(re.search(r"'(0\.0\.0\.0|\[::\]|::)?:\d+'", bind))
     assert ok, (

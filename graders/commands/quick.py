@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 
 from graders.commands.course import CourseError, locate_course, read_course_progress, states
-from graders.manifest import ManifestError
 from graders.commands.views import progress_table
+from graders.manifest import ManifestError
 
 
 def progress_main() -> int:

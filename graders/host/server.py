@@ -22,6 +22,7 @@ import socketserver
 import subprocess
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -121,11 +122,13 @@ class Host:
     # -- servers and commands --------------------------------------------------------
 
     def serve_start(
-        self, command: list[str] | None, env: dict[str, str], cwd: str | None, ready_path: str | None, timeout: float
-    ) -> dict[str, Any]:
+        self, command: list[str] | None, env: dict[str, str], cwd: str | None, ready_path: str | None, timeout: float,
+        unset: list[str] | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
         port = free_port()
         argv = uvicorn_command(self.kata_file, port) if command is None else [p.replace("{port}", str(port)) for p in command]
-        server = start_server(argv, port, cwd=Path(cwd) if cwd else None, env=env, ready_path=None)
+        with _without(unset or []):  # what the test removed from its environment
+            server = start_server(argv, port, cwd=Path(cwd) if cwd else None, env=env, ready_path=None)
         self.servers[server.process.pid] = server
         if ready_path is not None:
             server.wait_ready(ready_path, timeout)
@@ -148,11 +151,14 @@ class Host:
     def serve_wait_ready(self, id: int, path: str, timeout: float) -> None:
         self._server(id).wait_ready(path, timeout)
 
-    def run(self, command: list[str], env: dict[str, str], cwd: str | None, timeout: float) -> dict[str, Any]:
+    def run(
+        self, command: list[str], env: dict[str, str], cwd: str | None, timeout: float, unset: list[str] | None = None
+    ) -> dict[str, Any]:
         """Run a command beside the learner's code (a config check, say): its exit code and output."""
+        base = {k: v for k, v in os.environ.items() if k not in set(unset or [])}
         try:
             done = subprocess.run(
-                command, cwd=cwd, env={**os.environ, **env}, capture_output=True, timeout=timeout,
+                command, cwd=cwd, env={**base, **env}, capture_output=True, timeout=timeout,
                 stdin=subprocess.DEVNULL,
             )  # fmt: skip
         except subprocess.TimeoutExpired as exc:
@@ -173,16 +179,30 @@ class Host:
         content: bytes | Iterator[bytes] = base64.b64decode(body) if body is not None else _chunks(reader)
         try:
             with httpx.Client(timeout=timeout, limits=httpx.Limits(max_keepalive_connections=0)) as http:
-                response = http.request(
+                request = http.build_request(
                     method, f"http://127.0.0.1:{port}{path}", headers=[(k, v) for k, v in headers], content=content
                 )
+                with http.send(request, stream=True) as response:
+                    raw = b"".join(response.iter_raw())  # as the server sent it (a gzip body stays gzip)
         except httpx.TransportError as exc:
             raise ForwardError(f"{type(exc).__name__}: {exc}") from None
         return {
             "status": response.status_code,
             "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in response.headers.raw],
-            "body": base64.b64encode(response.content).decode("ascii"),
+            "body": base64.b64encode(raw).decode("ascii"),
         }
+
+
+@contextmanager
+def _without(names: list[str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    for name in names:
+        os.environ.pop(name, None)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def _chunks(reader: BinaryIO) -> Iterator[bytes]:
@@ -209,8 +229,12 @@ class _Handler(socketserver.StreamRequestHandler):
                 request = json.loads(line)
             except ValueError:
                 return
+            if not isinstance(request, dict):
+                return
             answer = self.server.host.answer(request, self.rfile)  # type: ignore[attr-defined]
-            self.wfile.write(json.dumps(answer).encode() + b"\n")
+            answer["id"] = request.get("id") if isinstance(request, dict) else None
+            # A line of its own, whatever the learner's code wrote into this socket before it.
+            self.wfile.write(b"\n" + json.dumps(answer).encode() + b"\n")
             self.wfile.flush()
 
 

@@ -232,16 +232,18 @@ class LearnerSession:
             raise ProbeError("no client is open: the test asked for HTTP without the client fixture")
         client.cookies.clear()  # the test's own client keeps the cookies
         try:
-            response = client.request(
-                method, url, headers=[(k, v) for k, v in headers], content=base64.b64decode(body),
-                follow_redirects=False,
-            )  # fmt: skip
+            request = client.build_request(method, url, headers=[(k, v) for k, v in headers], content=base64.b64decode(body))
+            response = client.send(request, stream=True, follow_redirects=False)
+            try:
+                raw = b"".join(response.iter_raw())  # as sent: a gzip body stays gzip, as its headers say
+            finally:
+                response.close()
         except Exception as exc:
             raise LearnerError(f"{self.context.location(exc)}{describe_exception(exc)}") from None
         return {
             "status": response.status_code,
             "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in response.headers.raw],
-            "body": base64.b64encode(response.content).decode("ascii"),
+            "body": base64.b64encode(raw).decode("ascii"),
         }
 
     # -- the clock -----------------------------------------------------------------

@@ -186,9 +186,11 @@ class RemoteServer:
 
 def start_remote_server(
     channel: HostChannel, command: list[str] | None, env: dict[str, str], cwd: str | None,
-    ready_path: str | None, timeout: float,
+    ready_path: str | None, timeout: float, unset: list[str] | None = None,
 ) -> RemoteServer:  # fmt: skip
-    answer = channel.call("serve_start", command=command, env=env, cwd=cwd, ready_path=ready_path, timeout=timeout)
+    answer = channel.call(
+        "serve_start", command=command, env=env, cwd=cwd, ready_path=ready_path, timeout=timeout, unset=unset or []
+    )
     if not isinstance(answer, dict):
         raise ServerError("the learner's process did not say which server it started")
     return RemoteServer(channel, int(answer["id"]), int(answer["port"]), int(answer["pid"]))

@@ -11,6 +11,7 @@ import base64
 import json
 import socket
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -51,18 +52,7 @@ def _depth_ok(text: bytes) -> bool:
     return True
 
 
-def parse_answer(line: bytes) -> Any:
-    """The value of one answer line, or the exception learner mode would have raised."""
-    if not line:
-        raise HostGone("the learner's app process ended (did the code exit or crash?)")
-    if len(line) > MAX_ANSWER or not _depth_ok(line):
-        raise LearnerError("the learner's process sent an answer far larger or deeper than any real one")
-    try:
-        answer = json.loads(line)
-    except ValueError:
-        raise LearnerError("the learner's process sent an answer that is not JSON") from None
-    if not isinstance(answer, dict):
-        raise LearnerError("the learner's process sent an answer of the wrong shape")
+def _value_of(answer: dict[str, Any]) -> Any:
     if "ok" in answer:
         return answer["ok"]
     error = answer.get("error")
@@ -79,6 +69,37 @@ def parse_answer(line: bytes) -> Any:
     raise LearnerError(message)
 
 
+def _answer_in(line: bytes, wanted: int) -> dict[str, Any] | None:
+    """The answer to request ``wanted`` if ``line`` is one; None for anything else on the line.
+
+    The learner's code shares the host process and may write into its sockets (say, to
+    every file descriptor it can find); such bytes only ever delay the real answer.
+    """
+    stripped = line.strip()
+    if not stripped or not _depth_ok(stripped):
+        return None
+    try:
+        answer = json.loads(stripped)
+    except ValueError:
+        return None
+    return answer if isinstance(answer, dict) and answer.get("id") == wanted else None
+
+
+def receive(readline: Callable[[int], bytes], wanted: int) -> Any:
+    """Read lines until the answer to request ``wanted`` arrives; at most ``MAX_ANSWER`` bytes in all."""
+    budget = MAX_ANSWER
+    while True:
+        line = readline(MAX_ANSWER + 1)
+        if not line:
+            raise HostGone("the learner's app process ended (did the code exit or crash?)")
+        budget -= len(line)
+        if budget < 0:
+            raise LearnerError("the learner's process sent far more than any real answer")
+        answer = _answer_in(line, wanted)
+        if answer is not None:
+            return _value_of(answer)
+
+
 class HostChannel:
     """Requests to the host over its Unix socket: one lasting connection, more for concurrent HTTP."""
 
@@ -88,6 +109,7 @@ class HostChannel:
         self._main: socket.socket | None = None
         self._reader: Any = None
         self.gone = False  # it never started or it ended: later requests fail at once
+        self._sent = 0
 
     def connect(self) -> socket.socket:
         """A new connection, waiting up to ``wait`` seconds for the host to start listening."""
@@ -111,16 +133,17 @@ class HostChannel:
         if self._main is None:
             self._main = self.connect()
             self._reader = self._main.makefile("rb")
+        self._sent += 1
         try:
-            self._main.sendall(json.dumps({"op": op, "args": args}).encode() + b"\n")
-            line = self._reader.readline(MAX_ANSWER + 1)
+            self._main.sendall(json.dumps({"op": op, "args": args, "id": self._sent}).encode() + b"\n")
+            return receive(self._reader.readline, self._sent)
+        except HostGone:
+            self.reset()
+            self.gone = True  # it answered before and now it is gone: no request waits for it again
+            raise
         except BaseException:
             self.reset()  # a timeout mid-answer leaves the line unusable
             raise
-        if not line:
-            self.reset()
-            self.gone = True  # it answered before and now it is gone: no request waits for it again
-        return parse_answer(line)
 
     def reset(self) -> None:
         if self._main is not None:
@@ -169,7 +192,7 @@ def _request_line(request: httpx.Request, port: int, timeout: float, body: str |
         "port": port, "method": request.method, "path": request.url.raw_path.decode("ascii"),
         "headers": encode_headers(request.headers), "body": body, "timeout": timeout,
     }  # fmt: skip
-    return json.dumps({"op": "server_request", "args": args}).encode() + b"\n"
+    return json.dumps({"op": "server_request", "args": args, "id": 1}).encode() + b"\n"
 
 
 def _is_buffered(request: httpx.Request) -> bool:
@@ -193,7 +216,7 @@ class ServerTransport(httpx.BaseTransport):
                     sock.sendall(json.dumps({"chunk": base64.b64encode(chunk).decode()}).encode() + b"\n")
                 sock.sendall(b'{"end": true}\n')
             with sock.makefile("rb") as reader:
-                return decode_response(parse_answer(reader.readline(MAX_ANSWER + 1)), request)
+                return decode_response(receive(reader.readline, 1), request)
         finally:
             sock.close()
 
@@ -219,10 +242,19 @@ class AsyncServerTransport(httpx.AsyncBaseTransport):
                     await writer.drain()
                 writer.write(b'{"end": true}\n')
             await writer.drain()
-            try:
-                line = await reader.readline()
-            except ValueError:
-                line = b"x" * (MAX_ANSWER + 1)
-            return decode_response(parse_answer(line), request)
+            budget = MAX_ANSWER
+            while True:
+                try:
+                    line = await reader.readline()
+                except ValueError:  # a line longer than any answer
+                    raise LearnerError("the learner's process sent far more than any real answer") from None
+                if not line:
+                    raise HostGone("the learner's app process ended (did the code exit or crash?)")
+                budget -= len(line)
+                if budget < 0:
+                    raise LearnerError("the learner's process sent far more than any real answer")
+                answer = _answer_in(line, 1)
+                if answer is not None:
+                    return decode_response(_value_of(answer), request)
         finally:
             writer.close()

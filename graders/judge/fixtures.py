@@ -195,11 +195,11 @@ class KataFixtures:
             timeout: float = 15.0,
         ) -> Any:
             if host is not None:
-                changed, _ = environment_changes(self.grader.start_env)
+                changed, unset = environment_changes(self.grader.start_env)
                 merged = {k: host.translate(v) for k, v in {**changed, **(env or {})}.items()}
                 argv = [host.translate(part) for part in command] if command is not None else None
                 where = host.translate(str(cwd)) if cwd is not None else None
-                server = start_remote_server(host.channel, argv, merged, where, None, timeout)
+                server = start_remote_server(host.channel, argv, merged, where, None, timeout, unset)
                 started.append(server)
             else:
                 port = free_port()
@@ -231,11 +231,11 @@ class KataFixtures:
 
         def run(command: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 30.0) -> CommandResult:
             if host is not None:
-                changed, _ = environment_changes(self.grader.start_env)
+                changed, unset = environment_changes(self.grader.start_env)
                 merged = {k: host.translate(v) for k, v in {**changed, **(env or {})}.items()}
                 answer = host.channel.call(
                     "run", command=[host.translate(p) for p in command], env=merged,
-                    cwd=host.translate(str(cwd)) if cwd is not None else None, timeout=timeout,
+                    cwd=host.translate(str(cwd)) if cwd is not None else None, timeout=timeout, unset=unset,
                 )  # fmt: skip
                 code = answer.get("code") if isinstance(answer, dict) else None
                 return CommandResult(

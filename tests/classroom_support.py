@@ -113,3 +113,24 @@ def grade(
 
 def by_kata(result: SubmissionGrade) -> dict[str, object]:
     return {k.kata: k for k in result.katas}
+
+
+def run_unstoppable(command: list[str], timeout: float, env: dict[str, str] | None = None) -> tuple[int, bytes, bytes]:
+    """Run a grader in its own process group; if a graded run stopped it, wake it, kill it and fail."""
+    import os
+    import signal
+    import subprocess
+
+    import pytest
+
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, env=env
+    )  # fmt: skip
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGCONT)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        pytest.fail("the grader was stopped or hung by a graded run and wrote no result")
+    return process.returncode, out, err

@@ -12,13 +12,12 @@ from __future__ import annotations
 import csv
 import json
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from classroom_support import by_kata, grade, make_course, make_submission, solved
+from classroom_support import by_kata, grade, make_course, make_submission, run_unstoppable, solved
 
 OTHERS_FOLDERS = """
 import glob, os, subprocess, sys, time
@@ -134,15 +133,8 @@ def test_a_hostile_class_leaves_honest_grades_and_the_gradebook_intact(course_ro
     kata = Path(sys.executable).parent / "kata"
     command = [str(kata), "grade-batch", str(folder), "--course", str(course_root), "-j", "2", "--timeout", "20",
                "--test-timeout", "3", "--csv", f"{book}.csv", "--json", f"{book}.json", "--no-progress"]  # fmt: skip
-    batch = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        output, _ = batch.communicate(timeout=400)
-    except subprocess.TimeoutExpired:
-        os.killpg(batch.pid, signal.SIGCONT)
-        os.killpg(batch.pid, signal.SIGKILL)
-        batch.communicate()
-        pytest.fail("the batch was stopped or hung and wrote no gradebook")
-    assert batch.returncode == 0, output.decode(errors="replace")[-3000:]
+    code, output, errors = run_unstoppable(command, timeout=400)
+    assert code == 0, (output + errors).decode(errors="replace")[-3000:]
     rows = {row["student"]: row for row in csv.DictReader(Path(f"{book}.csv").open(encoding="utf-8"))}
     document = json.loads(Path(f"{book}.json").read_text(encoding="utf-8"))
     assert len(rows) == class_size and len(document["students"]) == class_size

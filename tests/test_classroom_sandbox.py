@@ -12,14 +12,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import sys
 import sysconfig
 import time
 from pathlib import Path
 
 import pytest
-from classroom_support import by_kata, grade, make_course, make_submission, solved
+from classroom_support import by_kata, grade, make_course, make_submission, run_unstoppable, solved
 
 from conftest import SOLUTION
 from graders.classroom.isolation import (
@@ -327,18 +326,8 @@ def grade_in_a_child(course_root: Path, submission: Path, mode: str, env: dict[s
         tests=str(REPO / "tests"), course=str(course_root), submission=str(submission), mode=mode,
         python=python_for(mode),
     )
-    grader = subprocess.Popen(
-        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-        env={**os.environ, **(env or {})},
-    )  # fmt: skip
-    try:
-        out, err = grader.communicate(timeout=90)
-    except subprocess.TimeoutExpired:
-        os.killpg(grader.pid, signal.SIGCONT)
-        os.killpg(grader.pid, signal.SIGKILL)
-        grader.communicate()
-        pytest.fail("the grader was stopped by the graded run and wrote no result")
-    assert grader.returncode == 0, err.decode()[-2000:]
+    code, out, err = run_unstoppable([sys.executable, "-c", script], timeout=120, env={**os.environ, **(env or {})})
+    assert code == 0, err.decode()[-2000:]
     return out.decode().strip().splitlines()[-1]
 
 

@@ -273,22 +273,22 @@ def readable_paths(python: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(dict.fromkeys(paths)), tuple(dict.fromkeys(listable))
 
 
-def _child_sys_path(python: str) -> list[str]:
-    code = "import json, sys; print(json.dumps(sys.path))"
+def _ask(python: str, expression: str, fallback: list[str]) -> list[str]:
+    """A list of paths ``python`` computes (as a graded run's Python sees them), or ``fallback``."""
+    code = f"import json, sys; print(json.dumps({expression}))"
     try:
         out = subprocess.run([python, "-I", "-c", code], capture_output=True, text=True, timeout=30, check=True)
         return [str(p) for p in json.loads(out.stdout)]
     except (OSError, subprocess.SubprocessError, ValueError):
-        return list(sys.path)
+        return fallback
+
+
+def _child_sys_path(python: str) -> list[str]:
+    return _ask(python, "sys.path", list(sys.path))
 
 
 def _prefixes(python: str) -> list[str]:
-    code = "import json, sys; print(json.dumps([sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix]))"
-    try:
-        out = subprocess.run([python, "-I", "-c", code], capture_output=True, text=True, timeout=30, check=True)
-        return [str(p) for p in json.loads(out.stdout)]
-    except (OSError, subprocess.SubprocessError, ValueError):
-        return [sys.prefix, sys.base_prefix]
+    return _ask(python, "[sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix]", [sys.prefix, sys.base_prefix])
 
 
 # -- choosing -----------------------------------------------------------------------

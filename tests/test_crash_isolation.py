@@ -9,6 +9,12 @@ import pytest
 from conftest import HALF_DONE, Course
 
 
+@pytest.fixture(autouse=True)
+def _wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read whole card lines; the card wraps to the terminal (tested in test_grade_card)."""
+    monkeypatch.setenv("COLUMNS", "200")
+
+
 @pytest.mark.parametrize(
     ("stub", "line"),
     [

@@ -1,30 +1,34 @@
 """Kata 09 · ASGI, Uvicorn, startup and shutdown: a pure ASGI middleware, a lifespan, a raw ASGI app.
 
-The first tests use Starlette's TestClient (it speaks ASGI directly, lifespan included); the
-last ones run the graded app under a real Uvicorn process on 127.0.0.1 and stop it with a signal.
+The first tests use the `client` fixture (Starlette's TestClient beside the app, lifespan
+included); what must happen beside the app itself (a client whose lifespan never ran, a
+lifespan started and stopped on the test's say-so, the middleware list, raw ASGI lifespan and
+websocket conversations) is done by the kata's probes.py, which reports what happened. The
+last tests run the graded app under a real Uvicorn process on 127.0.0.1 and stop it with a signal.
 """
 
+import base64
 import json
 import math
 import signal
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
-import anyio
 import httpx
 import pytest
-from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.testclient import TestClient
 
 SHUTDOWN_ENV = "KATA_SHUTDOWN_FILE"
 HEADER = "x-process-time"
 NOT_LOADED = {"detail": "model not loaded"}
+LIFESPAN_WAIT = 5.0  # seconds the lifespan conversation waits for each answer
+WEBSOCKET_WAIT = 3.0  # seconds the websocket conversation waits for each answer
 
 
 @pytest.fixture
-def shutdown_file(tmp_path, monkeypatch):
+def shutdown_file(shared_tmp_path, monkeypatch):
     """A report path in KATA_SHUTDOWN_FILE, set before the graded file is imported."""
-    path = tmp_path / "shutdown-report.json"
+    path = shared_tmp_path / "shutdown-report.json"
     monkeypatch.setenv(SHUTDOWN_ENV, str(path))
     return path
 
@@ -63,110 +67,89 @@ def last_lines(server, count: int = 3) -> str:
     return ("Uvicorn printed: " + " | ".join(lines[-count:])) if lines else ""
 
 
-async def websocket_conversation(app, state: dict, texts: list[str], timeout: float = 3.0):
-    """Talk ASGI to `app` as a server would on a websocket to /ws: (problem, accept, answers).
+def answered(outcome: dict, sent: str) -> httpx.Response:
+    """The response a probe's request got, or a failed test saying what the app raised instead."""
+    if "error" in outcome:
+        pytest.fail(f"{sent} → the app raised {outcome['error']}", pytrace=False)
+    data = outcome["response"]
+    return httpx.Response(
+        data["status"], headers=[tuple(pair) for pair in data["headers"]], content=base64.b64decode(data["body"])
+    )
 
-    Done by hand rather than with TestClient.websocket_connect, which waits forever when the
-    app never answers (a middleware that swallows websocket scopes); here each wait is capped.
-    """
-    to_app, app_inbox = anyio.create_memory_object_stream(math.inf)
-    app_outbox, from_app = anyio.create_memory_object_stream(math.inf)
-    scope = {
-        "type": "websocket", "asgi": {"version": "3.0", "spec_version": "2.4"}, "http_version": "1.1",
-        "scheme": "ws", "server": ("testserver", 80), "client": ("testclient", 50000), "root_path": "",
-        "path": "/ws", "raw_path": b"/ws", "query_string": b"", "subprotocols": [], "state": dict(state),
-        "headers": [(b"host", b"testserver"), (b"connection", b"upgrade"), (b"upgrade", b"websocket"),
-                    (b"sec-websocket-version", b"13"), (b"sec-websocket-key", b"dGhlIHNhbXBsZSBub25jZQ==")],
-    }  # fmt: skip
-    crash: list[BaseException] = []
 
-    async def run_app() -> None:
-        try:
-            await app(scope, app_inbox.receive, app_outbox.send)
-        except Exception as exc:  # reported below as the problem
-            crash.append(exc)
-        finally:
-            app_outbox.close()
+@contextmanager
+def started_lifespan(learner, what: str) -> Iterator[None]:
+    """A client entered beside the app, as a server runs it: the startup on entry, the shutdown on exit."""
+    started = learner.probe("start_lifespan")
+    if "error" in started:
+        pytest.fail(f"{what}: starting the app (its lifespan startup) failed: {started['error']}", pytrace=False)
+    try:
+        yield
+    except BaseException:
+        learner.probe("stop_lifespan")
+        raise
+    stopped = learner.probe("stop_lifespan")
+    if "error" in stopped:
+        pytest.fail(f"{what}: stopping the app (its lifespan shutdown) failed: {stopped['error']}", pytrace=False)
 
-    async def next_message(waiting_for: str):
-        try:
-            with anyio.fail_after(timeout):
-                return await from_app.receive(), None
-        except anyio.EndOfStream:
-            why = f" ({type(crash[0]).__name__}: {crash[0]})" if crash else ""
-            return None, f"the app returned without {waiting_for}{why}"
-        except TimeoutError:
-            return None, f"no {waiting_for} within {timeout:g} s"
 
+def in_lifespan(learner, text: str) -> httpx.Response:
+    sent = f'POST /predict {{"text": "{text}"}}'
+    return answered(learner.probe("request_in_lifespan", "POST", "/predict", {"text": text}), sent)
+
+
+def lifespan_problem(steps: list[dict]) -> str | None:
+    """What went wrong in the lifespan conversation the probe held with the app; None when both events completed."""
+    for step in steps:
+        event = step["sent"]
+        if "returned" in step:
+            why = f" ({step['returned']})" if step["returned"] else ""
+            return (
+                f"the app returned without answering {event}{why}: does your middleware pass"
+                " lifespan scopes on to the app?"
+            )
+        if step.get("timed_out"):
+            return f"no answer to {event} within {LIFESPAN_WAIT:g} s"
+        answer = step["answer"]
+        if answer.get("type") != f"{event}.complete":
+            return f"{event} → expected {event}.complete, got {answer}"
+    if len(steps) < 2:
+        return "the lifespan conversation ended early"
+    return None
+
+
+def websocket_problem(outcome: dict, waiting_for: str) -> str | None:
+    if "returned" in outcome:
+        why = f" ({outcome['returned']})" if outcome["returned"] else ""
+        return f"the app returned without {waiting_for}{why}"
+    if outcome.get("timed_out"):
+        return f"no {waiting_for} within {WEBSOCKET_WAIT:g} s"
+    return None
+
+
+def websocket_answers(report: dict, texts: list[str]) -> tuple[str | None, dict, list]:
+    """(problem, accept message, JSON answers) from the websocket conversation the probe held."""
+    accept = report["accept"].get("message")
+    problem = websocket_problem(report["accept"], "accepting the connection (websocket.accept)")
+    if problem is None and accept["type"] != "websocket.accept":
+        problem = f"expected websocket.accept, got {accept}"
     answers: list = []
-    async with anyio.create_task_group() as tasks:
-        tasks.start_soon(run_app)
-        await to_app.send({"type": "websocket.connect"})
-        accept, problem = await next_message("accepting the connection (websocket.accept)")
-        if problem is None and accept["type"] != "websocket.accept":
-            problem = f"expected websocket.accept, got {accept}"
-        for text in texts if problem is None else []:
-            await to_app.send({"type": "websocket.receive", "text": text})
-            message, problem = await next_message(f"answer to {text!r}")
-            if problem is not None:
-                break
-            if message.get("type") != "websocket.send":
-                problem = f"sent {text!r}, expected a websocket.send, got {message}"
-                break
-            try:
-                answers.append(json.loads(message.get("text") or message.get("bytes") or b""))
-            except ValueError:
-                problem = f"sent {text!r}, expected a JSON answer, got {message}"
-                break
-        await to_app.send({"type": "websocket.disconnect", "code": 1000})
-        with anyio.move_on_after(timeout):
-            while True:
-                try:
-                    await from_app.receive()
-                except anyio.EndOfStream:
-                    break
-        tasks.cancel_scope.cancel()
-    return problem, accept or {}, answers
-
-
-async def lifespan_conversation(app, timeout: float = 5.0) -> str | None:
-    """Run the app's lifespan as a server would; None when startup and shutdown both complete."""
-    to_app, app_inbox = anyio.create_memory_object_stream(math.inf)
-    app_outbox, from_app = anyio.create_memory_object_stream(math.inf)
-    scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
-    crash: list[BaseException] = []
-
-    async def run_app() -> None:
+    replies = report["replies"]
+    for index, text in enumerate(texts if problem is None else []):
+        reply = replies[index] if index < len(replies) else {"timed_out": True}
+        problem = websocket_problem(reply, f"answer to {text!r}")
+        if problem is not None:
+            break
+        message = reply["message"]
+        if message.get("type") != "websocket.send":
+            problem = f"sent {text!r}, expected a websocket.send, got {message}"
+            break
         try:
-            await app(scope, app_inbox.receive, app_outbox.send)
-        except Exception as exc:  # reported below as the problem
-            crash.append(exc)
-        finally:
-            app_outbox.close()
-
-    problem = None
-    async with anyio.create_task_group() as tasks:
-        tasks.start_soon(run_app)
-        for event in ("lifespan.startup", "lifespan.shutdown"):
-            await to_app.send({"type": event})
-            try:
-                with anyio.fail_after(timeout):
-                    answer = await from_app.receive()
-            except anyio.EndOfStream:
-                why = f" ({type(crash[0]).__name__}: {crash[0]})" if crash else ""
-                problem = (
-                    f"the app returned without answering {event}{why}: does your middleware pass"
-                    " lifespan scopes on to the app?"
-                )
-                break
-            except TimeoutError:
-                problem = f"no answer to {event} within {timeout:g} s"
-                break
-            if answer.get("type") != f"{event}.complete":
-                problem = f"{event} → expected {event}.complete, got {answer}"
-                break
-        tasks.cancel_scope.cancel()
-    return problem
+            answers.append(json.loads(message.get("text") or message.get("bytes") or ""))
+        except ValueError:
+            problem = f"sent {text!r}, expected a JSON answer, got {message}"
+            break
+    return problem, accept or {}, answers
 
 
 # -- the lifespan, through the TestClient ------------------------------------------------------
@@ -198,10 +181,10 @@ def test_predict_scores_each_word_with_the_given_model(client):
             f" got {response.text}"
         )
 
-def test_no_model_before_startup(app):
+def test_no_model_before_startup(learner):
     """Before the lifespan has run, POST /predict answers 503 {"detail": "model not loaded"}."""
-    not_started = TestClient(app, raise_server_exceptions=False)  # no `with`: no startup
-    response = not_started.post("/predict", json={"text": "good"})
+    sent = "POST /predict without startup"
+    response = answered(learner.probe("request_without_startup", "POST", "/predict", {"text": "good"}), sent)
     assert response.status_code == 503, (
         f"POST /predict without startup → expected 503 (load the model in the lifespan, not at import"
         f" or on first use), got {response.status_code}: {response.text}"
@@ -209,23 +192,23 @@ def test_no_model_before_startup(app):
     assert response.json() == NOT_LOADED, f"POST /predict without startup → expected {NOT_LOADED}, got {response.text}"
 
 
-def test_model_is_released_at_shutdown(app):
+def test_model_is_released_at_shutdown(learner):
     """After shutdown, the model is gone: POST /predict answers 503 again."""
-    with TestClient(app) as started:
-        during = started.post("/predict", json={"text": "good"})
+    with started_lifespan(learner, "POST /predict after startup"):
+        during = in_lifespan(learner, "good")
     assert during.status_code == 200, f"POST /predict after startup → expected 200, got {during.status_code}: {during.text}"
-    after = TestClient(app, raise_server_exceptions=False).post("/predict", json={"text": "good"})
+    after = answered(learner.probe("request_without_startup", "POST", "/predict", {"text": "good"}), "POST /predict after shutdown")
     assert after.status_code == 503, (
         f"POST /predict after shutdown → expected 503 (release the model), got {after.status_code}: {after.text}"
     )
 
 
 @pytest.mark.points(2)
-def test_shutdown_writes_the_report(shutdown_file, app):
+def test_shutdown_writes_the_report(shutdown_file, learner):
     """At shutdown, the app writes {"predictions": N} to the file named by KATA_SHUTDOWN_FILE."""
-    with TestClient(app) as started:
+    with started_lifespan(learner, "3 predictions, then shutdown"):
         for text in ("good", "bad", "great day"):
-            response = started.post("/predict", json={"text": text})
+            response = in_lifespan(learner, text)
             assert response.status_code == 200, (
                 f'POST /predict {{"text": "{text}"}} → expected 200, got {response.status_code}: {response.text}'
             )
@@ -239,13 +222,13 @@ def test_shutdown_writes_the_report(shutdown_file, app):
 # -- the middleware ----------------------------------------------------------------------------
 
 
-def test_middleware_is_pure_asgi(app):
+def test_middleware_is_pure_asgi(learner):
     """The timing middleware is registered on the app as pure ASGI middleware, not BaseHTTPMiddleware."""
-    registered = list(getattr(app, "user_middleware", []))
+    registered = learner.probe("describe_middleware")["middleware"]
     assert registered, "app.user_middleware → expected your middleware (app.add_middleware(...)), found none"
-    based = [m for m in registered if isinstance(m.cls, type) and issubclass(m.cls, BaseHTTPMiddleware)]
+    based = [m["shown"] for m in registered if m["base_http"]]
     assert not based, (
-        f"app.user_middleware → expected a pure ASGI middleware, found BaseHTTPMiddleware {based}"
+        f"app.user_middleware → expected a pure ASGI middleware, found BaseHTTPMiddleware [{', '.join(based)}]"
         " (@app.middleware('http') registers one)"
     )
 
@@ -264,12 +247,12 @@ def test_every_http_response_has_x_process_time(client):
         assert value < 5, f"{sent} → expected X-Process-Time in seconds (well under 5), got {value}"
 
 
-def test_lifespan_runs_through_the_middleware(app):
+def test_lifespan_runs_through_the_middleware(learner):
     """With the middleware in place, the lifespan still runs: the model answers, timed."""
-    problem = anyio.run(lifespan_conversation, app)
+    problem = lifespan_problem(learner.probe("lifespan_conversation", LIFESPAN_WAIT))
     assert problem is None, f"lifespan scope → {problem}"
-    with TestClient(app) as started:
-        response = started.post("/predict", json={"text": "love"})
+    with started_lifespan(learner, 'POST /predict {"text": "love"}'):
+        response = in_lifespan(learner, "love")
     process_time(response, 'POST /predict {"text": "love"}')
     assert response.status_code == 200, (
         f'POST /predict {{"text": "love"}} with the middleware → expected 200 (the lifespan must reach'
@@ -277,7 +260,7 @@ def test_lifespan_runs_through_the_middleware(app):
     )
 
 
-def test_websocket_passes_through_the_middleware(client, app):
+def test_websocket_passes_through_the_middleware(client, learner):
     """/ws answers each text with {"score": ...}, through the middleware, with no timing header."""
     timed = client.post("/predict", json={"text": "good"})
     assert HEADER in timed.headers, (
@@ -285,10 +268,10 @@ def test_websocket_passes_through_the_middleware(client, app):
         f" (POST /predict had no X-Process-Time, headers {dict(timed.headers)})"
     )
     texts = ["awful bad", "I love it"]
-    problem, accept, answers = client.portal.call(websocket_conversation, app, client.app_state, texts)
+    problem, accept, answers = websocket_answers(learner.probe("websocket_conversation", texts, WEBSOCKET_WAIT), texts)
     assert problem is None, f"websocket /ws → {problem}"
-    names = {bytes(name).lower() for name, _ in accept.get("headers", [])}
-    assert HEADER.encode() not in names, (
+    names = {str(name).lower() for name, _ in accept.get("headers", [])}
+    assert HEADER not in names, (
         "websocket /ws → expected the middleware to leave websockets alone, but the handshake got X-Process-Time"
     )
     for text, answer, score in zip(texts, answers, (-3.0, 2.0)):
@@ -322,7 +305,7 @@ def test_raw_app_echoes_the_request_body(client):
 def test_uvicorn_serves_the_startup_model(serve):
     """Under Uvicorn, the first POST /predict is answered by the model loaded at startup."""
     server = serve()
-    with httpx.Client(base_url=server.url, timeout=5) as http:
+    with server.client(timeout=5) as http:
         response = http.post("/predict", json={"text": "great"})
     assert response.status_code == 200, (
         f"Uvicorn: POST /predict → expected 200, got {response.status_code}: {response.text} {last_lines(server)}"
@@ -335,7 +318,7 @@ def test_uvicorn_serves_the_startup_model(serve):
 def test_x_process_time_measures_the_request(serve):
     """Under Uvicorn, X-Process-Time covers the wait for a slow body (≥ 0.3 s) and is small for a quick one."""
     server = serve()
-    with httpx.Client(base_url=server.url, timeout=10) as http:
+    with server.client(timeout=10) as http:
         body = slow_chunks([b'{"text": "go', b"od gr", b'eat"}'], pause=0.3)
         slow = http.post("/predict", content=body, headers={"content-type": "application/json"})
         quick = http.post("/predict", json={"text": "good"})
@@ -355,7 +338,7 @@ def test_x_process_time_measures_the_request(serve):
 def test_raw_app_reads_a_body_that_arrives_in_pieces(serve):
     """Under Uvicorn, the raw app echoes a body uploaded in three pieces, not just the first."""
     server = serve()
-    with httpx.Client(base_url=server.url, timeout=10) as http:
+    with server.client(timeout=10) as http:
         response = http.post("/raw/upload", content=slow_chunks([b"one,", b"two,", b"three"], pause=0.1))
     assert response.status_code == 200, (
         f"Uvicorn: POST /raw/upload in 3 pieces → expected 200, got {response.status_code}: {response.text} {last_lines(server)}"
@@ -369,12 +352,12 @@ def test_raw_app_reads_a_body_that_arrives_in_pieces(serve):
 @pytest.mark.points(2)
 @pytest.mark.kata_timeout(30)
 @pytest.mark.parametrize("stop_with", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_graceful_shutdown_under_uvicorn(serve, tmp_path, stop_with):
+def test_graceful_shutdown_under_uvicorn(serve, shared_tmp_path, stop_with):
     """Under Uvicorn, stopping the server with a signal runs the shutdown, which writes the report."""
-    report_path = tmp_path / "shutdown-report.json"
+    report_path = shared_tmp_path / "shutdown-report.json"
     server = serve(env={SHUTDOWN_ENV: str(report_path)})
     how = f"Uvicorn: 2 predictions, then {stop_with.name}"
-    with httpx.Client(base_url=server.url, timeout=5) as http:
+    with server.client(timeout=5) as http:
         for text in ("good", "hate"):
             response = http.post("/predict", json={"text": text})
             assert response.status_code == 200, (

@@ -1,0 +1,129 @@
+"""Kata 06 probes: the course's own code that runs beside the learner's app (never a learner file).
+
+`blocking_io` is part of the kata's contract (README): the tests replace it in the learner's
+module with a spy, to see whether GET /report calls it and on which thread. A spy has to live
+where the app runs, so it is installed and read back here; the tests make the requests with
+`client` and keep the verdict. Each call is recorded as plain data: the thread it ran on and
+whether an event loop was running in that thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import Any
+
+SPIED = "blocking_io"
+
+
+def _record_call(context: Any) -> None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        loop_running = False
+    else:
+        loop_running = True
+    thread = threading.current_thread()
+    context.state.setdefault("calls", []).append(
+        {"thread": thread.name, "thread_id": thread.ident, "main_thread": thread is threading.main_thread(), "loop_running": loop_running}
+    )
+
+
+def spy_on_blocking_io(context: Any, call_through: bool) -> dict[str, Any]:
+    """Replace the module's `blocking_io` with a spy that records each call.
+
+    With ``call_through`` the spy then calls the learner's own `blocking_io` (and its answer and
+    duration are the real ones); without it, it answers "report ready" at once. Returns what the
+    module held under the name before: {"found": bool, "callable": bool}.
+    """
+    module = context.module
+    real = getattr(module, SPIED, None)
+    context.state["calls"] = []
+    if real is None or not callable(real):
+        return {"found": hasattr(module, SPIED), "callable": False}
+
+    def spy() -> Any:
+        _record_call(context)
+        return real() if call_through else "report ready"
+
+    setattr(module, SPIED, spy)
+    return {"found": True, "callable": True}
+
+
+def blocking_io_calls(context: Any) -> list[dict[str, Any]]:
+    """Every call the spy recorded since it was installed, in order."""
+    return list(context.state.get("calls", []))
+
+
+# -- timed requests to a real server, sent from beside it -------------------------------------------
+#
+# The timing tests measure what the event loop of a Uvicorn server does with requests that
+# arrive together. Sent from the judge through `server.async_client()`, each request is
+# forwarded by the host, which costs far more than the margins these tests work with on a
+# loaded machine (see the kata's README), so they are sent from here, on the server's own
+# loopback, exactly as a learner's pytest sends them, and only what happened comes back.
+
+
+async def _timed_get(client: Any, path: str) -> dict[str, Any]:
+    import httpx
+
+    start = time.perf_counter()
+    try:
+        response = await client.get(path)
+    except httpx.TimeoutException:
+        return {"path": path, "timed_out": True, "seconds": time.perf_counter() - start}
+    return {"path": path, "status": response.status_code, "text": response.text, "seconds": time.perf_counter() - start}
+
+
+def _client(port: int, timeout: float) -> Any:
+    """A client that opens as many connections as the probe sends requests at once."""
+    import httpx
+
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
+    return httpx.AsyncClient(base_url=f"http://127.0.0.1:{int(port)}", timeout=timeout, limits=limits)
+
+
+def concurrent_gets(
+    context: Any, port: int, path: str, count: int, first: str | None = None, connections: int = 0, timeout: float = 8.0
+) -> dict[str, Any]:
+    """GET ``first`` once (if given), open ``connections`` keep-alive connections (GET / at once),
+    then send ``count`` GET ``path`` at once. Each answer ({"path", "status", "text", "seconds"} or
+    {"path", "timed_out", "seconds"}) and the seconds the burst took, first request sent to last answer.
+    """
+
+    async def run() -> dict[str, Any]:
+        async with _client(port, timeout) as client:
+            answer = await _timed_get(client, first) if first is not None else None
+            if answer is not None and answer.get("timed_out"):
+                return {"first": answer, "answers": [], "seconds": None}
+            await asyncio.gather(*(client.get("/") for _ in range(connections)))
+            start = time.perf_counter()
+            answers = await asyncio.gather(*(_timed_get(client, path) for _ in range(count)))
+            return {"first": answer, "answers": list(answers), "seconds": time.perf_counter() - start}
+
+    return asyncio.run(run())
+
+
+def lag_probe(context: Any, port: int, ping: str, slow: str, pause: float, timeout: float = 8.0) -> dict[str, Any]:
+    """An event-loop lag probe: GET ``ping`` on the idle server, then GET ``slow`` and, until it is
+    back, GET ``ping`` over and over (``pause`` seconds apart). Every answer, as ``concurrent_gets``
+    gives them; the pings stop early at the first that timed out.
+    """
+
+    async def run() -> dict[str, Any]:
+        async with _client(port, timeout) as client:
+            idle = await _timed_get(client, ping)
+            if idle.get("timed_out"):
+                return {"idle": idle, "slow": None, "pings": []}
+            pending = asyncio.create_task(_timed_get(client, slow))
+            pings = []
+            while not pending.done():
+                answer = await _timed_get(client, ping)
+                pings.append(answer)
+                if answer.get("timed_out"):
+                    break
+                await asyncio.sleep(pause)
+            return {"idle": idle, "slow": await pending, "pings": pings}
+
+    return asyncio.run(run())

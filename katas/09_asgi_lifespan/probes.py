@@ -1,0 +1,244 @@
+"""Kata 09 probes: the course's own code that runs beside the learner's app (never a learner file).
+
+Each one touches the app from the inside, where the app lives (the test's process for a
+learner's pytest, the host process for `kata grade`): a client whose lifespan has not run,
+a lifespan started and stopped on the test's say-so, the registered middleware, and raw ASGI
+conversations (lifespan, websocket) with every wait capped. They report what happened as
+plain data; the tests decide and word the messages.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from typing import Any
+
+import anyio
+
+from graders.host.loader import describe_exception, display_path
+from graders.host.session import LearnerError, ProbeError
+
+LIFESPAN = "started_lifespan"
+
+
+def _app(context: Any) -> Any:
+    app = context.app
+    if app is None:
+        raise LearnerError(f"{display_path(context.kata_file)} defines no `app`")
+    if not callable(app):
+        raise LearnerError(f"`app` in {display_path(context.kata_file)} is not an ASGI app")
+    return app
+
+
+def _failure(context: Any, exc: BaseException) -> str:
+    return f"{context.location(exc)}{describe_exception(exc)}"
+
+
+def _response(response: Any) -> dict[str, Any]:
+    """An HTTP response as plain data (the test rebuilds an httpx.Response from it)."""
+    return {
+        "status": response.status_code,
+        "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in response.headers.raw],
+        "body": base64.b64encode(response.content).decode("ascii"),
+    }
+
+
+def _request(context: Any, client: Any, method: str, path: str, json: Any) -> dict[str, Any]:
+    try:
+        return {"response": _response(client.request(method, path, json=json))}
+    except Exception as exc:  # noqa: BLE001 - what the app raised is reported, the test decides
+        return {"error": _failure(context, exc)}
+
+
+def _plain(value: Any) -> Any:
+    """An ASGI message as plain data: bytes as text, tuples as lists."""
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).decode("utf-8", "replace")
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return repr(value)
+
+
+# -- HTTP without the test's client --------------------------------------------------------------
+
+
+def request_without_startup(context: Any, method: str, path: str, json: Any = None) -> dict[str, Any]:
+    """One request through a new TestClient used without `with`: the lifespan never runs."""
+    from starlette.testclient import TestClient
+
+    not_started = TestClient(_app(context), raise_server_exceptions=False)
+    return _request(context, not_started, method, path, json)
+
+
+def start_lifespan(context: Any) -> dict[str, Any]:
+    """Enter a new TestClient (the lifespan's startup runs); {"error": …} when the startup raised."""
+    from starlette.testclient import TestClient
+
+    stop_lifespan(context)
+    client = TestClient(_app(context))
+    try:
+        client.__enter__()
+    except Exception as exc:  # noqa: BLE001
+        return {"error": _failure(context, exc)}
+    context.state[LIFESPAN] = client
+    return {}
+
+
+def request_in_lifespan(context: Any, method: str, path: str, json: Any = None) -> dict[str, Any]:
+    """One request through the client `start_lifespan` entered (server exceptions raise, as TestClient's do)."""
+    client = context.state.get(LIFESPAN)
+    if client is None:
+        return {"error": "no lifespan was started"}
+    return _request(context, client, method, path, json)
+
+
+def stop_lifespan(context: Any) -> dict[str, Any]:
+    """Leave the client `start_lifespan` entered: the lifespan's shutdown runs. {} when nothing was started."""
+    client = context.state.pop(LIFESPAN, None)
+    if client is None:
+        return {}
+    try:
+        client.__exit__(None, None, None)
+    except Exception as exc:  # noqa: BLE001
+        return {"error": _failure(context, exc)}
+    return {}
+
+
+# -- the middleware stack ------------------------------------------------------------------------
+
+
+def describe_middleware(context: Any) -> dict[str, Any]:
+    """What `app.user_middleware` lists: each entry shown, and whether its class is a BaseHTTPMiddleware."""
+    from starlette.middleware.base import BaseHTTPMiddleware
+
+    app = _app(context)
+    registered = list(getattr(app, "user_middleware", None) or [])
+    entries = []
+    for middleware in registered:
+        cls = getattr(middleware, "cls", None)
+        entries.append({
+            "shown": repr(middleware),
+            "base_http": isinstance(cls, type) and issubclass(cls, BaseHTTPMiddleware),
+        })  # fmt: skip
+    return {"middleware": entries}
+
+
+# -- raw ASGI conversations ------------------------------------------------------------------------
+
+
+async def _lifespan_conversation(app: Any, timeout: float) -> list[dict[str, Any]]:
+    to_app, app_inbox = anyio.create_memory_object_stream(math.inf)
+    app_outbox, from_app = anyio.create_memory_object_stream(math.inf)
+    scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
+    crash: list[BaseException] = []
+
+    async def run_app() -> None:
+        try:
+            await app(scope, app_inbox.receive, app_outbox.send)
+        except Exception as exc:  # reported as what happened
+            crash.append(exc)
+        finally:
+            app_outbox.close()
+
+    steps: list[dict[str, Any]] = []
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(run_app)
+        for event in ("lifespan.startup", "lifespan.shutdown"):
+            await to_app.send({"type": event})
+            step: dict[str, Any] = {"sent": event}
+            steps.append(step)
+            try:
+                with anyio.fail_after(timeout):
+                    step["answer"] = _plain(await from_app.receive())
+            except anyio.EndOfStream:
+                step["returned"] = describe_exception(crash[0]) if crash else ""
+                break
+            except TimeoutError:
+                step["timed_out"] = True
+                break
+            if step["answer"].get("type") != f"{event}.complete":
+                break
+        tasks.cancel_scope.cancel()
+    return steps
+
+
+def lifespan_conversation(context: Any, timeout: float = 5.0) -> list[dict[str, Any]]:
+    """Run the app's lifespan as a server would: each event sent and what came back.
+
+    One step per event sent ("lifespan.startup", then "lifespan.shutdown" if the startup
+    completed): {"sent", and "answer" (the message) or "returned" (the app returned without
+    answering; what it raised, if anything) or "timed_out"}.
+    """
+    app = _app(context)
+    return anyio.run(_lifespan_conversation, app, timeout)
+
+
+async def _websocket_conversation(app: Any, state: dict, texts: list[str], timeout: float) -> dict[str, Any]:
+    to_app, app_inbox = anyio.create_memory_object_stream(math.inf)
+    app_outbox, from_app = anyio.create_memory_object_stream(math.inf)
+    scope = {
+        "type": "websocket", "asgi": {"version": "3.0", "spec_version": "2.4"}, "http_version": "1.1",
+        "scheme": "ws", "server": ("testserver", 80), "client": ("testclient", 50000), "root_path": "",
+        "path": "/ws", "raw_path": b"/ws", "query_string": b"", "subprotocols": [], "state": dict(state),
+        "headers": [(b"host", b"testserver"), (b"connection", b"upgrade"), (b"upgrade", b"websocket"),
+                    (b"sec-websocket-version", b"13"), (b"sec-websocket-key", b"dGhlIHNhbXBsZSBub25jZQ==")],
+    }  # fmt: skip
+    crash: list[BaseException] = []
+
+    async def run_app() -> None:
+        try:
+            await app(scope, app_inbox.receive, app_outbox.send)
+        except Exception as exc:  # reported as what happened
+            crash.append(exc)
+        finally:
+            app_outbox.close()
+
+    async def next_message() -> dict[str, Any]:
+        try:
+            with anyio.fail_after(timeout):
+                return {"message": _plain(await from_app.receive())}
+        except anyio.EndOfStream:
+            return {"returned": describe_exception(crash[0]) if crash else ""}
+        except TimeoutError:
+            return {"timed_out": True}
+
+    report: dict[str, Any] = {"replies": []}
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(run_app)
+        await to_app.send({"type": "websocket.connect"})
+        report["accept"] = await next_message()
+        accepted = report["accept"].get("message", {}).get("type") == "websocket.accept"
+        for text in texts if accepted else []:
+            await to_app.send({"type": "websocket.receive", "text": text})
+            reply = {"sent": text, **await next_message()}
+            report["replies"].append(reply)
+            if reply.get("message", {}).get("type") != "websocket.send":
+                break
+        await to_app.send({"type": "websocket.disconnect", "code": 1000})
+        with anyio.move_on_after(timeout):
+            while True:
+                try:
+                    await from_app.receive()
+                except anyio.EndOfStream:
+                    break
+        tasks.cancel_scope.cancel()
+    return report
+
+
+def websocket_conversation(context: Any, texts: list[str], timeout: float = 3.0) -> dict[str, Any]:
+    """Talk ASGI to the app as a server would on a websocket to /ws, on the test client's event loop.
+
+    Done by hand rather than with TestClient.websocket_connect, which waits forever when the
+    app never answers (a middleware that swallows websocket scopes); here each wait is capped.
+    Answers {"accept": outcome, "replies": [{"sent": text, **outcome}]}, where an outcome is
+    {"message": …}, {"returned": what it raised or ""} or {"timed_out": true}; replies stop at
+    the first that is not a websocket.send.
+    """
+    app, client = _app(context), context.client
+    if client is None:
+        raise ProbeError("websocket_conversation needs the test's `client` fixture (its lifespan started)")
+    return client.portal.call(_websocket_conversation, app, client.app_state, texts, timeout)

@@ -7,6 +7,12 @@ import pytest
 from conftest import SOLUTION, Course
 
 
+@pytest.fixture(autouse=True)
+def _wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read whole card lines (long paths); the card wraps to the terminal (test_grade_card)."""
+    monkeypatch.setenv("COLUMNS", "200")
+
+
 def test_default_target_is_the_stub(pytester: pytest.Pytester, course: Course) -> None:
     course.kata()
     pytester.runpytest("katas/01_demo").assert_outcomes(failed=2)

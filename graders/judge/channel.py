@@ -65,6 +65,9 @@ def _value_of(answer: dict[str, Any]) -> Any:
     if kind == "server":
         raise ServerError(message)
     if kind == "transport":
+        found = getattr(httpx, str(error.get("type", "")), None) if isinstance(error, dict) else None
+        if isinstance(found, type) and issubclass(found, httpx.TransportError):
+            raise found(message)
         raise httpx.ConnectError(message)
     raise LearnerError(message)
 

@@ -22,7 +22,7 @@ import pytest
 
 from graders.host.loader import KataImportError, display_path
 from graders.host.servers import free_port, start_server, uvicorn_command
-from graders.host.session import PROBES_FILE, LearnerError, LearnerSession
+from graders.host.session import PROBES_FILE, LearnerError, LearnerSession, ProbeError
 from graders.judge.access import (
     Clock,
     Learner,
@@ -218,8 +218,8 @@ class KataFixtures:
         for server in started:
             try:
                 server.stop()
-            except (HostGone, LearnerError, OSError):
-                pass
+            except (HostGone, LearnerError, ProbeError, OSError):
+                pass  # the host stops its servers at the end of a test too
             log_path = getattr(server, "log_path", None)
             if log_path is not None:
                 log_path.unlink(missing_ok=True)

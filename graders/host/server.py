@@ -187,8 +187,11 @@ class Host:
                 request = http.build_request(
                     method, f"http://127.0.0.1:{port}{path}", headers=[(k, v) for k, v in headers], content=content
                 )
-                with http.send(request, stream=True) as response:
+                response = http.send(request, stream=True)
+                try:
                     raw = b"".join(response.iter_raw())  # as the server sent it (a gzip body stays gzip)
+                finally:
+                    response.close()
         except httpx.TransportError as exc:
             raise ForwardError(f"{type(exc).__name__}: {exc}", type(exc).__name__) from None
         return {

@@ -21,7 +21,7 @@ printf '%-22s %8s %8s %6s\n' kata before after ratio
 total_b=0; total_a=0
 for kata in katas/*/; do
     name=$(basename "$kata")
-    b=$(run "$BEFORE" env PYTHONPATH="$BEFORE" "$PY" -m pytest -q -p no:cacheprovider -p no:kata -p graders.plugin "katas/$name" --kata-target solution --no-grade-card)
+    b=$(run "$BEFORE" env PYTHONPATH="$BEFORE" "$PY" -m pytest -q -p no:cacheprovider -p no:kata -p graders.plugin --noconftest "katas/$name" --kata-target solution --no-grade-card)
     a=$(run "$PWD" "$PY" -m pytest -q -p no:cacheprovider "katas/$name" --kata-target solution --no-grade-card)
     printf '%-22s %7.2fs %7.2fs %6.2f\n' "$name" "$b" "$a" "$(echo "$a / $b" | bc -l)"
     total_b=$(echo "$total_b + $b" | bc); total_a=$(echo "$total_a + $a" | bc)

@@ -162,6 +162,11 @@ def go_command(
     """Work on another kata, ahead or back: kata, kata run and kata watch follow it."""
     manifest = course()
     kata = chosen_kata(manifest, name)
+    move_to(manifest, kata)
+
+
+def move_to(manifest: Manifest, kata: Kata) -> None:
+    """Make ``kata`` the current one and say so."""
     choose(manifest, kata)
     console.print(
         f"Now: [bold]{kata.id}[/bold] · {kata.title}. `{command('kata')}` shows where it stands.", highlight=False
@@ -240,10 +245,7 @@ def next_command(
     if after is None:
         console.print("[bold green]Every kata is done.[/bold green]")
         return
-    choose(manifest, after)
-    console.print(
-        f"Now: [bold]{after.id}[/bold] · {after.title}. `{command('kata')}` shows where it stands.", highlight=False
-    )
+    move_to(manifest, after)
 
 
 @app.command("watch")

@@ -195,8 +195,7 @@ class KataFixtures:
             timeout: float = 15.0,
         ) -> Any:
             if host is not None:
-                changed, unset = environment_changes(self.grader.start_env)
-                merged = {k: host.translate(v) for k, v in {**changed, **(env or {})}.items()}
+                merged, unset = self._host_environment(env)
                 argv = [host.translate(part) for part in command] if command is not None else None
                 where = host.translate(str(cwd)) if cwd is not None else None
                 server = start_remote_server(host.channel, argv, merged, where, None, timeout, unset)
@@ -231,8 +230,7 @@ class KataFixtures:
 
         def run(command: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 30.0) -> CommandResult:
             if host is not None:
-                changed, unset = environment_changes(self.grader.start_env)
-                merged = {k: host.translate(v) for k, v in {**changed, **(env or {})}.items()}
+                merged, unset = self._host_environment(env)
                 answer = host.channel.call(
                     "run", command=[host.translate(p) for p in command], env=merged,
                     cwd=host.translate(str(cwd)) if cwd is not None else None, timeout=timeout, unset=unset,
@@ -252,6 +250,13 @@ class KataFixtures:
             return CommandResult(done.returncode, done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace"))
 
         return run
+
+    def _host_environment(self, env: dict[str, str] | None) -> tuple[dict[str, str], list[str]]:
+        """What the test changed in its environment plus ``env``, as the host must set it, and what it removed."""
+        host = self.grader.host
+        assert host is not None
+        changed, unset = environment_changes(self.grader.start_env)
+        return {k: host.translate(v) for k, v in {**changed, **(env or {})}.items()}, unset
 
     # -- import crashes ------------------------------------------------------------------
 

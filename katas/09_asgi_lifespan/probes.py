@@ -130,32 +130,43 @@ def describe_middleware(context: Any) -> dict[str, Any]:
 # -- raw ASGI conversations ------------------------------------------------------------------------
 
 
-async def _lifespan_conversation(app: Any, timeout: float) -> list[dict[str, Any]]:
-    to_app, app_inbox = anyio.create_memory_object_stream(math.inf)
-    app_outbox, from_app = anyio.create_memory_object_stream(math.inf)
-    scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
-    crash: list[BaseException] = []
+class _Conversation:
+    """Streams to and from an ASGI app run as a task, and what it raised: a server's side of one scope."""
 
-    async def run_app() -> None:
+    def __init__(self, app: Any, scope: dict[str, Any]) -> None:
+        self.app, self.scope = app, scope
+        self.to_app, self._inbox = anyio.create_memory_object_stream(math.inf)
+        self._outbox, self.from_app = anyio.create_memory_object_stream(math.inf)
+        self.crash: list[BaseException] = []
+
+    async def run_app(self) -> None:
         try:
-            await app(scope, app_inbox.receive, app_outbox.send)
+            await self.app(self.scope, self._inbox.receive, self._outbox.send)
         except Exception as exc:  # reported as what happened
-            crash.append(exc)
+            self.crash.append(exc)
         finally:
-            app_outbox.close()
+            self._outbox.close()
 
+    def returned(self) -> str:
+        """What the app raised before it returned, or "" when it just returned."""
+        return describe_exception(self.crash[0]) if self.crash else ""
+
+
+async def _lifespan_conversation(app: Any, timeout: float) -> list[dict[str, Any]]:
+    scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
+    talk = _Conversation(app, scope)
     steps: list[dict[str, Any]] = []
     async with anyio.create_task_group() as tasks:
-        tasks.start_soon(run_app)
+        tasks.start_soon(talk.run_app)
         for event in ("lifespan.startup", "lifespan.shutdown"):
-            await to_app.send({"type": event})
+            await talk.to_app.send({"type": event})
             step: dict[str, Any] = {"sent": event}
             steps.append(step)
             try:
                 with anyio.fail_after(timeout):
-                    step["answer"] = _plain(await from_app.receive())
+                    step["answer"] = _plain(await talk.from_app.receive())
             except anyio.EndOfStream:
-                step["returned"] = describe_exception(crash[0]) if crash else ""
+                step["returned"] = talk.returned()
                 break
             except TimeoutError:
                 step["timed_out"] = True
@@ -178,8 +189,6 @@ def lifespan_conversation(context: Any, timeout: float = 5.0) -> list[dict[str, 
 
 
 async def _websocket_conversation(app: Any, state: dict, texts: list[str], timeout: float) -> dict[str, Any]:
-    to_app, app_inbox = anyio.create_memory_object_stream(math.inf)
-    app_outbox, from_app = anyio.create_memory_object_stream(math.inf)
     scope = {
         "type": "websocket", "asgi": {"version": "3.0", "spec_version": "2.4"}, "http_version": "1.1",
         "scheme": "ws", "server": ("testserver", 80), "client": ("testclient", 50000), "root_path": "",
@@ -187,28 +196,21 @@ async def _websocket_conversation(app: Any, state: dict, texts: list[str], timeo
         "headers": [(b"host", b"testserver"), (b"connection", b"upgrade"), (b"upgrade", b"websocket"),
                     (b"sec-websocket-version", b"13"), (b"sec-websocket-key", b"dGhlIHNhbXBsZSBub25jZQ==")],
     }  # fmt: skip
-    crash: list[BaseException] = []
-
-    async def run_app() -> None:
-        try:
-            await app(scope, app_inbox.receive, app_outbox.send)
-        except Exception as exc:  # reported as what happened
-            crash.append(exc)
-        finally:
-            app_outbox.close()
+    talk = _Conversation(app, scope)
+    to_app, from_app = talk.to_app, talk.from_app
 
     async def next_message() -> dict[str, Any]:
         try:
             with anyio.fail_after(timeout):
                 return {"message": _plain(await from_app.receive())}
         except anyio.EndOfStream:
-            return {"returned": describe_exception(crash[0]) if crash else ""}
+            return {"returned": talk.returned()}
         except TimeoutError:
             return {"timed_out": True}
 
     report: dict[str, Any] = {"replies": []}
     async with anyio.create_task_group() as tasks:
-        tasks.start_soon(run_app)
+        tasks.start_soon(talk.run_app)
         await to_app.send({"type": "websocket.connect"})
         report["accept"] = await next_message()
         accepted = report["accept"].get("message", {}).get("type") == "websocket.accept"

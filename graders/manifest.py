@@ -13,6 +13,9 @@ from pathlib import Path
 MANIFEST_NAME = "katas.toml"
 FORMAT_VERSION = 1
 DEFAULT_LEARNER_FILES = ("stub.py",)
+APP_KIND = "app"  # the learner writes the app; the course's tests grade it
+TESTS_KIND = "tests"  # the learner writes tests; the bugs they catch in the course's app grade them
+KINDS = (APP_KIND, TESTS_KIND)
 
 
 class ManifestError(Exception):
@@ -34,6 +37,10 @@ class Kata:
     learner_files: tuple[str, ...] = DEFAULT_LEARNER_FILES
     # The pristine test file's hash: a grade with changed tests does not count.
     tests_sha256: str = ""
+    # "app" (the learner writes the app) or "tests" (the learner writes tests for the course's app).
+    kind: str = APP_KIND
+    # A tests kata's given app, in the kata folder: the learner's tests import it by its stem.
+    app: str = ""
 
     @property
     def path(self) -> Path:
@@ -41,7 +48,8 @@ class Kata:
 
     @property
     def stub(self) -> Path:
-        return self.path / "stub.py"
+        """The learner's main file: the first learner file (``stub.py`` unless the manifest says otherwise)."""
+        return self.path / self.learner_files[0]
 
     @property
     def tests(self) -> Path:
@@ -153,6 +161,7 @@ def _kata_from_entry(path: Path, index: int, entry: object) -> Kata:
     hints = entry["hints"]
     if not isinstance(hints, list) or not all(isinstance(h, str) for h in hints):
         raise ManifestError(f"{path}: hints of kata {entry['id']!r} must be a list of strings")
+    kind, app = _kind(path, entry)
     return Kata(
         id=str(entry["id"]),
         dir=str(entry.get("dir", entry["id"])),
@@ -163,6 +172,8 @@ def _kata_from_entry(path: Path, index: int, entry: object) -> Kata:
         katas_dir=path.parent.resolve(),
         learner_files=_learner_files(path, entry),
         tests_sha256=str(entry.get("tests_sha256", "")),
+        kind=kind,
+        app=app,
     )
 
 
@@ -178,3 +189,20 @@ def _learner_files(path: Path, entry: dict) -> tuple[str, ...]:
         if Path(name).is_absolute() or ".." in parts or name.startswith("~"):
             raise ManifestError(f"{path}: learner_files of kata {entry['id']!r}: {name!r} must stay inside the kata folder")
     return tuple(Path(name).as_posix() for name in value)
+
+
+def _kind(path: Path, entry: dict) -> tuple[str, str]:
+    """``kind`` ("app" when absent) and, for a tests kata, its ``app`` file and its own learner file."""
+    kind = entry.get("kind", APP_KIND)
+    if kind not in KINDS:
+        raise ManifestError(f"{path}: kind of kata {entry['id']!r} must be one of {', '.join(map(repr, KINDS))}")
+    app = entry.get("app", "")
+    if kind == APP_KIND:
+        if app:
+            raise ManifestError(f"{path}: kata {entry['id']!r} names an app, which only a kind = \"tests\" kata has")
+        return kind, ""
+    if not isinstance(app, str) or not app.endswith(".py") or "/" in app or not app[:-3].isidentifier():
+        raise ManifestError(f"{path}: kata {entry['id']!r} (kind = \"tests\") needs app = \"<module>.py\" in its folder")
+    if entry.get("learner_files") is None:
+        raise ManifestError(f"{path}: kata {entry['id']!r} (kind = \"tests\") needs learner_files = [\"test_….py\"]")
+    return kind, app

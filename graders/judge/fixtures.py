@@ -34,8 +34,9 @@ from graders.judge.access import (
     start_remote_server,
 )
 from graders.judge.channel import HostGone
+from graders.judge.testkata import AppVersions, LearnerTests, VersionRun, VersionsError, runner_for
 from graders.judge.timelimit import KataTimeout
-from graders.manifest import Kata
+from graders.manifest import TESTS_KIND, Kata
 
 if TYPE_CHECKING:
     from graders.judge.plugin import KataGrader
@@ -58,6 +59,7 @@ class KataFixtures:
 
     def __init__(self, grader: KataGrader) -> None:
         self.grader = grader
+        self.test_runs: dict[tuple[str, str], VersionRun] = {}  # a tests kata's runs, shared by its tests
 
     @pytest.fixture
     def kata(self, request: pytest.FixtureRequest) -> Kata:
@@ -172,6 +174,22 @@ class KataFixtures:
         if host is None:
             return tmp_path
         return Path(str(host.channel.call("scratch")))
+
+    @pytest.fixture
+    def learner_tests(self, kata: Kata, kata_file: Path) -> LearnerTests:
+        """A tests kata's learner module and how it does against each version of the app (graders.judge.testkata).
+
+        Its tests run in a process of their own: every version at once in learner mode, and in
+        classroom mode inside the host's sandbox, one version per run, handed in as source.
+        """
+        if kata.kind != TESTS_KIND:
+            pytest.fail(f'{kata.id} is not a tests kata (kind = "tests" in katas.toml)', pytrace=False)
+        try:
+            versions = AppVersions.of(kata)
+        except VersionsError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        host = self.grader.host
+        return LearnerTests(kata_file, versions, runner_for(host), batch=host is None, cache=self.test_runs)
 
     # -- processes beside the learner's code ------------------------------------------
 

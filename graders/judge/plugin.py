@@ -38,7 +38,7 @@ from graders.judge.target import (
     parse_timeout,
 )
 from graders.judge.timelimit import KataTimeout, time_limit
-from graders.manifest import Kata, Manifest, ManifestError, file_sha256, find_manifest, load_manifest
+from graders.manifest import TESTS_KIND, Kata, Manifest, ManifestError, file_sha256, find_manifest, load_manifest
 from graders.progress import KataRecord, now_iso, update_progress
 
 TARGET_HELP = (
@@ -184,6 +184,22 @@ class KataGrader:
     def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> None:
         if self.locate(file_path):
             self.activate()
+        elif self.active and self.learner_test_module(file_path):
+            # The learner runs their own tests by name: they import the kata's app by its module name.
+            if str(file_path.parent) not in sys.path:
+                sys.path.insert(0, str(file_path.parent))
+
+    def pytest_ignore_collect(self, collection_path: Path, config: pytest.Config) -> bool | None:
+        """A tests kata's learner module is graded by test_kata.py, not collected beside it (unless named)."""
+        return True if self.active and self.learner_test_module(collection_path) else None
+
+    def learner_test_module(self, path: Path) -> bool:
+        """Is ``path`` the learner's test module of a tests kata?"""
+        if path.suffix != ".py":
+            return False
+        manifest = self.manifest_for(path.parent.parent / "katas.toml")
+        kata = manifest.by_dir(path.parent.name) if manifest else None
+        return kata is not None and kata.kind == TESTS_KIND and path.name in kata.learner_files
 
     @pytest.hookimpl(wrapper=True)
     def pytest_make_collect_report(self, collector: pytest.Collector) -> Generator[None, Any, Any]:

@@ -16,6 +16,7 @@ DEFAULT_LEARNER_FILES = ("stub.py",)
 APP_KIND = "app"  # the learner writes the app; the course's tests grade it
 TESTS_KIND = "tests"  # the learner writes tests; the bugs they catch in the course's app grade them
 KINDS = (APP_KIND, TESTS_KIND)
+VERSIONS_DIR = "versions"  # a tests kata's other versions of its app: the judge's alone in classroom mode
 
 
 class ManifestError(Exception):
@@ -62,6 +63,14 @@ class Kata:
     @property
     def solution(self) -> Path:
         return self.katas_dir.parent / "solutions" / self.dir / "solution.py"
+
+    def judge_only(self, relative: str) -> bool:
+        """Is this file of the kata folder kept from wherever the learner's code runs in classroom mode?
+
+        A tests kata's versions of its app (``versions/``) are handed to the learner's tests one
+        at a time, as source, never as files they could read.
+        """
+        return self.kind == TESTS_KIND and relative.split("/", 1)[0] == VERSIONS_DIR
 
     @property
     def number(self) -> str:

@@ -75,7 +75,7 @@ def grade_kata(
         write_course_files(folder, course, [kata])
         write_learner_files(folder, kata, learner)  # as data: the judge never imports them
         canary = add_canary(folder, kata)
-        write_course_files(host_folder, course, [kata])
+        write_course_files(host_folder, course, [kata], host=True)
         write_learner_files(host_folder, kata, learner)
         exchange.chmod(0o755)
         socket = exchange / "host.sock"

@@ -23,13 +23,19 @@ def make_folder(prefix: str) -> Path:
     return folder
 
 
-def write_course_files(folder: Path, course: PristineCourse, katas: list[PristineKata]) -> None:
-    """The manifest, a pytest.ini that pins the rootdir, and each kata's pristine files."""
+def write_course_files(folder: Path, course: PristineCourse, katas: list[PristineKata], host: bool = False) -> None:
+    """The manifest, a pytest.ini that pins the rootdir, and each kata's pristine files.
+
+    ``host``: the folder is the host's, where the learner's code runs; files the judge keeps
+    to itself (a tests kata's versions of its app) are left out.
+    """
     (folder / "pytest.ini").write_text(PYTEST_INI, encoding="utf-8")
     (folder / "katas").mkdir(exist_ok=True)
     (folder / "katas" / "katas.toml").write_bytes(course.manifest_text)
     for kata in katas:
         for relative, data in kata.files.items():
+            if host and kata.kata.judge_only(relative):
+                continue
             target = folder / "katas" / kata.dir / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)

@@ -60,6 +60,8 @@ class Host:
         try:
             if op == "server_request":
                 return {"ok": self.server_request(reader=reader, **args)}
+            if op == "run":  # a command of its own, several at once (a tests kata's versions)
+                return {"ok": self.run(**args)}
             with self.lock:
                 return {"ok": self.perform(op, args)}
         except KataImportError as exc:

@@ -1,16 +1,21 @@
 """Run a learner's test module against versions of an app: the inner run of a tests kata.
 
-``python -I -B -m graders.host.testrun --tests FILE --module NAME`` with the versions in
-``$KATA_APP_VERSIONS`` (base64 of zlib-compressed JSON, ``{key: source}``). This process
-imports pytest and FastAPI once, then forks a child per version: the child imports the
-version's source as module NAME (the name the learner's tests import), runs pytest on the
-learner's file with no plugin but a recorder, stops at the first failure, and writes what
-happened to each test through a pipe. Each version gets a fresh folder as its working
-folder, ``$TMPDIR`` and ``$HOME``. One line per version goes to stdout:
-``KATA-TESTRUN {"version": key, "tests": [...], "error": "..."}``.
+This process imports pytest and FastAPI once, then forks a child per version: the child
+imports the version's source as module NAME (the name the learner's tests import), runs
+pytest on the learner's file with no plugin but a recorder, stops at the first failure, and
+reports what happened to each test. Each version gets a fresh folder as its working folder,
+``$TMPDIR`` and ``$HOME``. Two ways to hand it the versions:
+
+- ``--tests FILE --module NAME`` with every version in ``$KATA_APP_VERSIONS`` (base64 of
+  zlib-compressed JSON, ``{key: source}``): one line per version on stdout,
+  ``KATA-TESTRUN {"version": key, "tests": [...], "error": "..."}``. Learner mode.
+- ``--serve PORT`` as well: an HTTP server on 127.0.0.1. Each connection is handed, unread,
+  to a new child, which reads the one version in the request (``POST /`` with
+  ``{"source": ...}``) and answers its result. This process never reads a version, so no
+  child holds any version but its own. Classroom mode, inside the host's sandbox.
 
 Like the host, this runs where the learner's code runs and decides nothing: the judge
-reads these lines as data and gives the verdicts (``graders.judge.testkata``).
+reads the results as data and gives the verdicts (``graders.judge.testkata``).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import os
 import select
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 import time
@@ -165,15 +171,21 @@ def _child(key: str, source: str, tests: Path, module_name: str, folder: Path, w
     """The forked child's whole life: its output to a log, its result to the pipe, then exit."""
     try:
         os.setpgid(0, 0)  # its own process group, so a timeout ends whatever it started
-        log = os.open(folder.parent / f"{folder.name}.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.dup2(log, 1)
-        os.dup2(log, 2)
+        _log_to(folder)
         result = run_version(key, source, tests, module_name, folder)
         os.write(write_end, json.dumps(result).encode("utf-8")[:MAX_RESULT])
     except BaseException:  # noqa: BLE001 - the parent reports a child without a result
         pass
     finally:
         os._exit(0)
+
+
+def _log_to(folder: Path) -> None:
+    """This process's stdout and stderr (pytest's, the learner's prints) go to ``<folder>.log``."""
+    log = os.open(folder.parent / f"{folder.name}.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(log)
 
 
 class Running:
@@ -244,16 +256,89 @@ def run_all(versions: dict[str, str], tests: Path, module_name: str, jobs: int, 
     return [results[key] for key in versions]
 
 
-def _end(pid: int) -> None:
-    """Kill the child's process group (whatever its tests started) and reap the child."""
+def _end(pid: int, group: bool = True) -> None:
+    """Kill the child (with its process group: whatever its tests started) and reap it."""
     try:
-        os.killpg(pid, signal.SIGKILL)
+        if group:
+            os.killpg(pid, signal.SIGKILL)
+        else:
+            os.kill(pid, signal.SIGKILL)
     except OSError:
         pass
     try:
         os.waitpid(pid, 0)
     except ChildProcessError:
         pass
+
+
+# -- serving: one version per connection ------------------------------------------------
+
+MAX_REQUEST = 4 * 1024 * 1024
+
+
+def serve(port: int, tests: Path, module_name: str, scratch: Path) -> None:
+    """Answer each connection in a new child, forked before a byte of it is read; never return."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port))
+    listener.listen(64)
+    children: dict[int, float] = {}
+
+    def stop(signum: int, frame: Any) -> None:
+        for pid in children:
+            _end(pid, group=False)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    count = 0
+    while True:
+        ready, _, _ = select.select([listener], [], [], 0.5)
+        for pid, started in list(children.items()):
+            done, _ = os.waitpid(pid, os.WNOHANG)
+            if done or time.monotonic() - started > VERSION_TIMEOUT:
+                _end(pid, group=False)
+                del children[pid]
+        if not ready:
+            continue
+        connection, _ = listener.accept()
+        count += 1
+        pid = os.fork()
+        if pid == 0:
+            listener.close()
+            try:
+                _answer(connection, tests, module_name, scratch / f"c{count}")
+            finally:
+                os._exit(0)
+        connection.close()
+        children[pid] = time.monotonic()
+
+
+def _answer(connection: socket.socket, tests: Path, module_name: str, folder: Path) -> None:
+    """In a child: read one request; ``GET`` says it is ready, ``POST {"source": ...}`` runs that version."""
+    reader = connection.makefile("rb")
+    request_line = reader.readline(8192).split()
+    headers: dict[str, str] = {}
+    while (line := reader.readline(8192)) not in (b"\r\n", b"\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if request_line[:1] != [b"POST"]:
+        _respond(connection, {"ready": True})
+        return
+    length = int(headers.get("content-length", "0") or 0)
+    try:
+        source = str(json.loads(reader.read(min(length, MAX_REQUEST)))["source"])
+    except (ValueError, KeyError, TypeError):
+        _respond(connection, {"error": "the request carried no version"}, status="400 Bad Request")
+        return
+    _log_to(folder)
+    _respond(connection, run_version("app", source, tests, module_name, folder))
+
+
+def _respond(connection: socket.socket, document: dict[str, Any], status: str = "200 OK") -> None:
+    body = json.dumps(document).encode("utf-8")[:MAX_RESULT]
+    head = f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    connection.sendall(head.encode("ascii") + body)
+    connection.close()
 
 
 WARM_TESTS = """
@@ -267,18 +352,19 @@ def test_warm():
 """
 
 
-def _warm_up(versions: dict[str, str], module_name: str, scratch: Path) -> None:
+def _warm_up(source: str, module_name: str, scratch: Path) -> None:
     """Do once what every child would do, so the children fork with it done.
 
-    With several versions to run, one of them goes through a whole run here first: every
-    lazy import of FastAPI, Pydantic, pytest and the TestClient then happens once.
+    ``source`` (an app the learner may see: one of the versions in learner mode, the given app
+    when serving) goes through a whole run of a small test here: every lazy import of FastAPI,
+    Pydantic, pytest and the TestClient then happens once.
     """
     import fastapi.testclient  # noqa: F401
-    import pytest
+    import pytest  # noqa: F401
 
     import graders.judge.timelimit  # noqa: F401
 
-    if len(versions) < 2:
+    if not source:
         return
     folder = scratch / "warm"
     folder.mkdir()
@@ -291,7 +377,7 @@ def _warm_up(versions: dict[str, str], module_name: str, scratch: Path) -> None:
         os.dup2(null, 1)
         os.dup2(null, 2)
         os.close(null)
-        run_version("warm", next(iter(versions.values())), tests, module_name, folder)
+        run_version("warm", source, tests, module_name, folder)
     except BaseException:  # noqa: BLE001 - warming only saves time; the children run regardless
         pass
     finally:
@@ -311,17 +397,25 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="graders.host.testrun")
     parser.add_argument("--tests", required=True, type=Path, help="The learner's test module.")
     parser.add_argument("--module", required=True, help="The name the learner's tests import the app by.")
-    parser.add_argument("--jobs", type=int, default=1, help="Versions run at a time.")
+    parser.add_argument("--jobs", type=int, default=1, help="Versions run at a time ($KATA_APP_VERSIONS).")
+    parser.add_argument("--serve", type=int, default=None, metavar="PORT", help="Serve versions one per connection.")
+    parser.add_argument("--warm-app", type=Path, default=None, help="With --serve: an app file to warm up with.")
     args = parser.parse_args(argv)
-    versions = decode_versions(os.environ.pop(ENV_VERSIONS, "") or encode_versions({}))
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # no plugin of the environment, the grader's included
     scratch = Path(tempfile.mkdtemp(prefix="kata-testrun-"))
     # Bytecode only in this run's folder: the learner's module is rewritten for pytest once, not per version.
     sys.pycache_prefix = str(scratch / "pycache")
     sys.dont_write_bytecode = False
     try:
-        _warm_up(versions, args.module, scratch)
-        gc.freeze()  # what the children share stays shared, and their collections skip it
+        if args.serve is not None:
+            warm = args.warm_app.read_text(encoding="utf-8") if args.warm_app else ""
+            _warm_up(warm, args.module, scratch)
+            gc.freeze()  # what the children share stays shared, and their collections skip it
+            serve(args.serve, args.tests.resolve(), args.module, scratch)
+        versions = decode_versions(os.environ.pop(ENV_VERSIONS, "") or encode_versions({}))
+        if len(versions) > 1:
+            _warm_up(next(iter(versions.values())), args.module, scratch)
+        gc.freeze()
         results = run_all(versions, args.tests.resolve(), args.module, args.jobs, scratch)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

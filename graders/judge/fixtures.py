@@ -179,8 +179,10 @@ class KataFixtures:
     def learner_tests(self, kata: Kata, kata_file: Path) -> LearnerTests:
         """A tests kata's learner module and how it does against each version of the app (graders.judge.testkata).
 
-        Its tests run in a process of their own: every version at once in learner mode, and in
-        classroom mode inside the host's sandbox, one version per run, handed in as source.
+        Its tests run in processes of their own, against every version the first time one is
+        needed: all in one process in learner mode; in classroom mode inside the host's sandbox,
+        each version in a process of its own that sees no other, handed in as source, in an
+        order no run can predict.
         """
         if kata.kind != TESTS_KIND:
             pytest.fail(f'{kata.id} is not a tests kata (kind = "tests" in katas.toml)', pytrace=False)
@@ -189,7 +191,7 @@ class KataFixtures:
         except VersionsError as exc:
             pytest.fail(str(exc), pytrace=False)
         host = self.grader.host
-        return LearnerTests(kata_file, versions, runner_for(host), batch=host is None, cache=self.test_runs)
+        return LearnerTests(kata_file, versions, runner_for(host, kata), batch=True, cache=self.test_runs)
 
     # -- processes beside the learner's code ------------------------------------------
 

@@ -20,19 +20,22 @@ import ast
 import hashlib
 import json
 import os
+import random
 import subprocess
 import sys
 import tomllib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from graders.host.loader import display_path
 from graders.host.testrun import ENV_VERSIONS, MARKER, VERSION_TIMEOUT, encode_versions
-from graders.judge.access import HostAccess
+from graders.judge.access import HostAccess, start_remote_server
 from graders.manifest import Kata
 
 VERSIONS_DIR = "versions"
@@ -211,25 +214,42 @@ def _called_name(node: ast.expr) -> str:
 
 
 Runner = Callable[[Path, str, dict[str, str]], dict[str, VersionRun]]
-HOST_KEY = "app"  # the one name every version has in the host: a name must not say which version it is
-LOCAL_JOBS = 2
+SERVER_START = 60.0  # seconds the serving runner may take to warm up and answer
+LOCAL_JOBS = 2  # versions at a time, in one process (learner mode)
+HOST_JOBS = 2  # versions at a time, each in a process of its own (classroom mode)
 
 
-def runner_for(host: HostAccess | None) -> Runner:
-    """Run the learner's tests here (every version in one process), or in the host, one version per run."""
+def runner_for(host: HostAccess | None, kata: Kata) -> Runner:
+    """Run the learner's tests here (every version in one process), or in the host, one version per process."""
     if host is None:
         return run_here
 
     def run_in_host(tests: Path, module: str, sources: dict[str, str]) -> dict[str, VersionRun]:
-        found = {}
-        for name, source in sources.items():
-            answer = host.channel.call(
-                "run", command=_command(host.translate(str(tests)), module, 1),
-                env={ENV_VERSIONS: encode_versions({HOST_KEY: source})}, cwd=None, timeout=VERSION_TIMEOUT + 30, unset=[],
-            )  # fmt: skip
-            stdout = str(answer.get("stdout", "")) if isinstance(answer, dict) else ""
-            found[name] = parse_runs(stdout).get(HOST_KEY) or VersionRun(error=_no_result(answer))
-        return found
+        command = [
+            *_command(host.translate(str(tests)), module, 1), "--serve", "{port}",
+            "--warm-app", host.translate(str(kata.path / kata.app)),
+        ]  # fmt: skip
+        server = start_remote_server(host.channel, command, {}, None, "/", SERVER_START, [])
+        pool = ThreadPoolExecutor(HOST_JOBS)
+        try:
+            with server.client(timeout=VERSION_TIMEOUT + 10) as client:
+
+                def one(name: str) -> VersionRun:
+                    try:
+                        answer = client.post("/", json={"source": sources[name]})
+                        return VersionRun.from_json(answer.json())
+                    except (httpx.HTTPError, ValueError, RecursionError) as exc:
+                        return VersionRun(error=f"the test run sent no result ({type(exc).__name__})")
+
+                order = list(sources)
+                random.SystemRandom().shuffle(order)  # no run can tell from its turn which version it has
+                return dict(zip(order, pool.map(one, order), strict=True))
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)  # a test stopped by its time limit does not wait
+            try:
+                server.stop()
+            except Exception:  # noqa: BLE001 - the host stops its servers at the end of the test anyway
+                pass
 
     return run_in_host
 
@@ -281,8 +301,8 @@ class LearnerTests:
     """The ``learner_tests`` fixture: the learner's test module, and how it does against each version.
 
     Runs are kept in ``cache`` (shared by every test of the session) under the module's hash,
-    so each version runs once per grading. ``batch``: run every version the first time any
-    is needed (one process, learner mode); otherwise one version at a time, when needed.
+    so each version runs once per grading: every version the first time any is needed
+    (``batch``), else each when it is needed.
     """
 
     path: Path

@@ -366,6 +366,9 @@ def new_command(
     name: Annotated[str, typer.Argument(help="Folder name of the new kata, e.g. 11_websockets.")],
     title: Annotated[str, typer.Option(help="Title shown in lists and on the grade card.")] = "",
     question: Annotated[str, typer.Option(help="The interview question the kata answers.")] = "",
+    kind: Annotated[
+        str, typer.Option(help="app: the learner writes the app; tests: the learner writes tests for a given app.")
+    ] = "app",
 ) -> None:
     """For authors: scaffold a kata (stub, tests, solution, README, manifest entry)."""
     from graders.commands.scaffold import ScaffoldError, scaffold
@@ -373,7 +376,7 @@ def new_command(
     manifest = course()
     topic = name.split("_", 1)[-1].replace("_", " ")
     try:
-        written = scaffold(manifest, name, title or topic.capitalize(), question or f"What about {topic}?")
+        written = scaffold(manifest, name, title or topic.capitalize(), question or f"What about {topic}?", kind)
     except ScaffoldError as exc:
         raise fail(f"{exc}.") from None
     for path in written:

@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graders.manifest import Kata, file_sha256
+from graders.manifest import TESTS_KIND, Kata, file_sha256
 from graders.traceability import trace_files
 
 
@@ -75,6 +75,10 @@ def verify_kata(kata: Kata, cwd: Path) -> Verdict:
     if verdict.problems:
         return verdict
     verdict.problems += trace_kata(kata).problems
+    if kata.kind == TESTS_KIND:
+        from graders.judge.testkata import course_problems
+
+        verdict.problems += course_problems(kata)
     if kata.stub_sha256 != file_sha256(kata.stub):
         verdict.problems.append(f'stub_sha256 in katas.toml should be "{file_sha256(kata.stub)}"')
     if len(kata.hints) != 3:

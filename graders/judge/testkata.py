@@ -198,11 +198,8 @@ def code_reading(tree: ast.AST) -> list[tuple[int, str]]:
 
 
 def _constant(node: ast.expr) -> bool:
-    try:
-        ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return False
-    return True
+    """Built of literals alone (``True``, ``1 == 1``, ``(1, "a")``): it holds, or fails, whatever the app does."""
+    return not any(isinstance(n, ast.Name | ast.Attribute | ast.Call | ast.Subscript) for n in ast.walk(node))
 
 
 def _called_name(node: ast.expr) -> str:
@@ -371,3 +368,30 @@ class LearnerTests:
         if run.first_failure is None:
             count = len(run.tests)
             pytest.fail(f"missed: all {count} of your tests pass against this broken version", pytrace=False)
+
+
+def course_problems(kata: Kata) -> list[str]:
+    """What ``kata verify`` says about a tests kata's own files: its versions, and one test per bug."""
+    try:
+        versions = AppVersions.of(kata)
+    except VersionsError as exc:
+        return [str(exc)]
+    problems = []
+    for name, source in versions.sources().items():
+        try:
+            compile(source, f"<{name}>", "exec")
+        except SyntaxError as exc:
+            problems.append(f"version {name!r} is not valid Python: line {exc.lineno}: {exc.msg}")
+    try:
+        tree = ast.parse(kata.tests.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError) as exc:
+        return [*problems, f"cannot read test_kata.py ({exc})"]
+    tested = [
+        node.args[0].value for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and _called_name(node.func) == "assert_caught"
+        and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+    ]  # fmt: skip
+    known = [bug.id for bug in versions.bugs]
+    problems += [f"bug {bug!r} in {VERSIONS_DIR}/{BUGS_FILE} has no test (learner_tests.assert_caught)" for bug in known if bug not in tested]
+    problems += [f"test_kata.py asks for bug {bug!r}, which {VERSIONS_DIR}/{BUGS_FILE} does not have" for bug in tested if bug not in known]
+    return problems

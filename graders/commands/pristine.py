@@ -48,7 +48,7 @@ def pristine_files(kata: Kata, project_root: Path) -> dict[str, bytes]:
     """Every file of ``kata``'s folder as shipped: from the installed package, else from git history."""
     packaged = packaged_katas_dir()
     folder = packaged / kata.dir if packaged else None
-    if folder is not None and _is_pristine(kata, _sha256(folder / "stub.py"), _sha256(folder / "test_kata.py")):
+    if folder is not None and _is_pristine(kata, _sha256(folder / kata.stub.name), _sha256(folder / "test_kata.py")):
         return {
             path.relative_to(folder).as_posix(): path.read_bytes()
             for path in sorted(folder.rglob("*"))
@@ -73,7 +73,7 @@ def pristine_files(kata: Kata, project_root: Path) -> dict[str, bytes]:
 
 def pristine_stub(kata: Kata, project_root: Path) -> bytes:
     """The pristine stub's bytes."""
-    return pristine_files(kata, project_root)["stub.py"]
+    return pristine_files(kata, project_root)[kata.stub.name]
 
 
 def _is_pristine(kata: Kata, stub_sha256: str, tests_sha256: str) -> bool:
@@ -109,7 +109,7 @@ def _pristine_revision(kata: Kata, project_root: Path) -> tuple[str, Path]:
     folder = kata.path.resolve().relative_to(top_path).as_posix()
     revisions = _git(project_root, "rev-list", "--all", "--", folder).stdout.decode().split()
     for revision in revisions:
-        stub = _git(project_root, "show", f"{revision}:{folder}/stub.py")
+        stub = _git(project_root, "show", f"{revision}:{folder}/{kata.stub.name}")
         tests = _git(project_root, "show", f"{revision}:{folder}/test_kata.py")
         digests = [hashlib.sha256(shown.stdout).hexdigest() if shown.returncode == 0 else "" for shown in (stub, tests)]
         if _is_pristine(kata, *digests):
@@ -117,8 +117,9 @@ def _pristine_revision(kata: Kata, project_root: Path) -> tuple[str, Path]:
     raise PristineNotFound(f"no version of {folder} in git history matches the manifest's hashes")
 
 
-def back_up(kata: Kata, project_root: Path, name: str = "stub.py") -> Path:
-    """Copy one file of the kata to ``.kata/backups/<kata>-<time>-<name>`` and return that path."""
+def back_up(kata: Kata, project_root: Path, name: str | None = None) -> Path:
+    """Copy one file of the kata (its main learner file by default) to ``.kata/backups/<kata>-<time>-<name>``."""
+    name = name or kata.stub.name
     folder = project_root / PROGRESS_DIR / "backups"
     folder.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")

@@ -369,9 +369,20 @@ def test_new_scaffolds_a_kata_that_verify_accepts(demo: Course) -> None:
     assert verified.exit_code == 0, verified.output
 
 
+def test_new_scaffolds_a_tests_kata_that_verify_accepts(demo: Course) -> None:
+    created = runner.invoke(app, ["new", "03_testing", "--kind", "tests"])
+    assert created.exit_code == 0, created.output
+    for path in ("service.py", "test_service.py", "versions/working.py", "versions/bugs.toml", "test_kata.py"):
+        assert (demo.root / "katas/03_testing" / path).is_file()
+    assert 'kind = "tests"' in (demo.root / "katas/katas.toml").read_text()
+    verified = runner.invoke(app, ["verify", "03"])
+    assert verified.exit_code == 0, verified.output
+
+
 def test_new_refuses_a_taken_number_or_a_bad_name(demo: Course) -> None:
     assert "is taken" in runner.invoke(app, ["new", "02_other"]).output
     assert "is not a kata name" in runner.invoke(app, ["new", "Web Sockets"]).output
+    assert "is not a kind of kata" in runner.invoke(app, ["new", "04_other", "--kind", "exam"]).output
 
 
 def test_verify_names_a_stub_that_passes(demo: Course) -> None:

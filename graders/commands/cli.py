@@ -30,10 +30,10 @@ from graders.commands.course import (
     write_solution_file,
 )
 from graders.commands.pristine import PristineNotFound, back_up, pristine_files
-from graders.commands.views import markdown, progress_table, status_screen, welcome_panel
+from graders.commands.views import STATUS_STYLE, course_bar, markdown, progress_table, status_screen, welcome_panel
 from graders.judge.card import wrap
 from graders.manifest import Kata, Manifest, ManifestError
-from graders.progress import update_progress
+from graders.progress import Progress, update_progress
 from graders.shell import command
 
 TEACHERS = (
@@ -138,8 +138,12 @@ def list_command(
     """All katas with their interview questions; choose one to work on, go back, or reset one."""
     manifest = course()
     progress = read_course_progress(manifest)
+    in_terminal = sys.stdin.isatty() and sys.stdout.isatty()
+    if in_terminal and choose_now is not False:
+        _pick_from_list(manifest, progress)
+        return
     console.print(progress_table(states(manifest, progress), questions=True), highlight=False)
-    interactive = sys.stdin.isatty() and sys.stdout.isatty() if choose_now is None else choose_now
+    interactive = in_terminal if choose_now is None else choose_now
     if not interactive:
         console.print(
             f"Go to one: {command('kata go NN')} · start one over: {command('kata reset NN')}", highlight=False
@@ -153,6 +157,27 @@ def list_command(
         reset_command(words[1], yes=False)
         return
     go_command(words[0])
+
+
+def _pick_from_list(manifest: Manifest, progress: Progress) -> None:
+    """The arrow-key list: each kata's status, score and question; Enter goes, r resets."""
+    from graders.commands.picker import pick
+
+    kata_states = states(manifest, progress)
+    console.print(course_bar(kata_states), highlight=False)
+    rows = [
+        f"{s.kata.id:<22} {STATUS_STYLE[s.status][0]:<14} {s.score_text:>5}  {s.kata.question}" for s in kata_states
+    ]
+    current = current_kata(manifest, progress)
+    start = manifest.katas.index(current) if current in manifest.katas else 0
+    choice = pick(rows, start, sys.stdin.fileno(), sys.stdout, lambda: console.width, lambda t: f"\x1b[1m{t}\x1b[0m")
+    if choice is None:
+        return
+    kata = manifest.katas[choice.index]
+    if choice.action == "reset":
+        reset_command(kata.id, yes=False)
+    else:
+        move_to(manifest, kata)
 
 
 @app.command("go")

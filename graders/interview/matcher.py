@@ -16,14 +16,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-# Small words that carry no key idea. Negations, "before"/"after" and "only" are kept: they do.
+# Small words that carry no key idea. Negations, quantities (every, other, all) and
+# "before"/"after"/"only" are kept: they do.
 STOP_WORDS = frozenset(
     """a an the of to in on at for and or but nor is are was were be been being am it its
     this that these those with by as from into onto so then than there their theirs they them
-    you your yours we our ours i me my he she his her do does did doing have has had having
+    you your yours we our ours i he she his her do does did doing have has had having
     can could will would shall should may might must just also very what which who whom whose
-    when where why how if while about each every any some such own same other one ones thing
-    things get gets got like way here all both s t""".split()
+    when where why how if while about some such one ones thing
+    things get gets got like here both s t""".split()
 )
 WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)*", re.IGNORECASE)
 BRITISH = re.compile(r"is(ation|ations|e|ed|es|ing|er|ers)$")

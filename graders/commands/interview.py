@@ -7,6 +7,7 @@ tests drive a whole conversation with their own input, clocks and editor.
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Callable
@@ -37,11 +38,18 @@ def edit_in_editor(question: str) -> str | None:
 
     lines = [f"{EDITOR_MARK} {line}" for line in question.splitlines()]
     template = "\n\n" + "\n".join([*lines, f"{EDITOR_MARK} Write your answer above; lines starting with # are left out."])
-    written = click.edit(template, extension=".md", require_save=True)
+    try:
+        written = click.edit(template, extension=".md", require_save=True)
+    except click.ClickException as exc:
+        raise EditorFailed(exc.format_message()) from None
     if written is None:
         return None
     kept = [line for line in written.splitlines() if not line.lstrip().startswith(EDITOR_MARK)]
     return "\n".join(kept).strip()
+
+
+class EditorFailed(Exception):
+    """The editor could not be started or exited with an error."""
 
 
 def read_line(prompt: str) -> str:
@@ -71,16 +79,21 @@ class Stop(Exception):
 # ---------------------------------------------------------------- reading answers
 
 
-def read_answer(terminal: Terminal, question: Question, editor: bool) -> str:
+def read_answer(terminal: Terminal, question: Question, editor: bool, tip: bool = True) -> str:
     """The learner's answer: typed lines up to an empty one, or what they wrote in their editor."""
     if editor:
-        written = terminal.edit(question.ask)
-        if written is None:
-            terminal.console.print("The editor closed without saving: no answer.", style="yellow")
-            return ""
-        terminal.console.print(Padding(Text(written), (0, 0, 0, 2)))
-        return written
-    terminal.console.print(ANSWER_TIP, style="dim", highlight=False)
+        try:
+            written = terminal.edit(question.ask)
+        except EditorFailed as exc:
+            terminal.console.print(f"{exc}. Type your answer here instead.", style="yellow", highlight=False)
+        else:
+            if written is None:
+                terminal.console.print("The editor closed without saving: no answer.", style="yellow")
+                return ""
+            terminal.console.print(Padding(Text(written), (0, 0, 0, 2)))
+            return written
+    if tip:
+        terminal.console.print(ANSWER_TIP, style="dim", highlight=False)
     lines: list[str] = []
     while True:
         try:
@@ -372,10 +385,10 @@ def run_mock(
             stopped = "Time is up."
             break
         terminal.console.print()
-        header(terminal, question, f"{number} of {len(questions)} · {clock_text(left)} left · ")
+        header(terminal, question, f"{number} of {len(questions)} · {clock_text(left, up=True)} left · ")
         began = terminal.clock()
         try:
-            text = read_answer(terminal, question, editor)
+            text = read_answer(terminal, question, editor, tip=False)
         except Stop:
             stopped = "You stopped the interview."
             break
@@ -387,8 +400,9 @@ def run_mock(
     return 0
 
 
-def clock_text(seconds: float) -> str:
-    whole = max(0, int(seconds))
+def clock_text(seconds: float, up: bool = False) -> str:
+    """``m:ss``; time left is rounded up, so a clock that starts at 20:00 shows 20:00."""
+    whole = max(0, math.ceil(seconds) if up else round(seconds))
     return f"{whole // 60}:{whole % 60:02d}"
 
 

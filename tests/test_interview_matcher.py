@@ -94,3 +94,26 @@ def test_a_phrase_may_span_several_words_in_one_term() -> None:
     phrase = Phrase.parse("time.sleep async")
     assert phrase.find([t.stem for t in tokens("calling time.sleep(1) in an async route")]) is not None
     assert phrase.find([t.stem for t in tokens("sleep for some time in an async route")]) is None
+
+
+def test_the_course_marks_three_answers_to_where_the_token_expiry_is_checked() -> None:
+    from pathlib import Path
+
+    from graders.interview.content import read_questions
+    from graders.manifest import load_manifest
+
+    course = load_manifest(Path(__file__).resolve().parents[1] / "katas" / "katas.toml")
+    kata = course.find("07_auth")
+    assert kata is not None
+    question = next(q for q in read_questions(kata) if q.id == "expiry-checked")
+    good = (
+        "The server checks it, on every request: the get_current_user dependency decodes the JWT, and the "
+        "library compares the exp claim with the current time. An expired token raises, and the dependency "
+        "answers 401. The client can't be trusted with that decision, and since a JWT can't be revoked we "
+        "keep access tokens short-lived."
+    )
+    partial = "The JWT library checks the exp claim when we decode the token, and an expired token gets a 401."
+    wrong = "The browser checks it: when the cookie expires, the client throws the token away and asks the user to log in again."
+    assert [m.covered for m in mark(good, question.points).marks] == [True, True, True, True]
+    assert [m.covered for m in mark(partial, question.points).marks] == [False, True, True, False]
+    assert mark(wrong, question.points).covered == 0

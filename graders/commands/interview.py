@@ -268,7 +268,8 @@ def practise(manifest: Manifest, terminal: Terminal, kata: Kata | None = None, e
     due = [e for e in course.agenda(moment, kata) if e.is_due(moment)]
     if due:
         more = f"{len(due)} more question{'s are' if len(due) != 1 else ' is'} due"
-        terminal.console.print(f"{more}: `{command('kata interview')}` asks the next.", highlight=False)
+        again = command(f"kata interview {kata.number}" if kata else "kata interview")
+        terminal.console.print(f"{more}: `{again}` asks the next.", highlight=False)
     return 0
 
 

@@ -262,3 +262,13 @@ def test_kata_interview_in_a_terminal_asks_marks_schedules_and_runs_a_mock(tmp_p
     assert "Mock interview: 2 questions in 5 minutes" in text and "1 of 2 · 5:00 left" in text, text
     assert "Summary: 2 of 2 questions answered" in text and text.count("/2 points · 0:0") == 2, text
     assert "Traceback" not in text
+
+
+def test_on_a_fresh_copy_of_the_course_the_first_question_is_the_first_katas(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(Path(__file__).resolve().parents[1] / "katas", tmp_path / "katas")
+    text = converse(tmp_path, (), [("> ", b"It is built on Starlette and Pydantic.\n"), ("> ", b"\n"),
+                                   ("How well did you recall it?", b"\n")])  # fmt: skip
+    assert "What is FastAPI, and how does it differ from Flask and Django?" in text, text
+    assert "Key points: 2 of 5 covered" in text and "29 more questions are due" in text, text

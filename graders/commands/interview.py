@@ -284,13 +284,13 @@ def show_agenda(manifest: Manifest, terminal: Terminal, kata: Kata | None = None
     entries = course.agenda(now, kata)
     if not entries:
         return no_questions(terminal, kata)
-    table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")
+    table = Table(box=None, pad_edge=False, show_header=True, header_style="bold", expand=True)
     table.add_column("kata", no_wrap=True)
-    table.add_column("question", overflow="fold", ratio=1)
+    table.add_column("question", no_wrap=True, overflow="ellipsis", ratio=1)  # one line each
     table.add_column("due", no_wrap=True)
     table.add_column("last", no_wrap=True)
     for entry in entries:
-        label = "follow-up: " if entry.question.follow_up else ""
+        label = "↳ " if entry.question.follow_up else ""  # a follow-up, under its question
         due = "now" if entry.is_due(now) else when(entry.due, now) if entry.due else "now"
         style = "bold" if entry.is_due(now) else "dim"
         table.add_row(

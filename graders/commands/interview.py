@@ -304,7 +304,7 @@ def show_agenda(manifest: Manifest, terminal: Terminal, kata: Kata | None = None
     of_solved = sum(1 for e in due_now if e.solved)
     katas = len({e.question.kata.id for e in entries})
     terminal.console.print(
-        f"\n{len(due_now)} of {len(entries)} questions ({katas} katas) due now, {of_solved} of them "
+        f"\n{len(due_now)} of {len(entries)} questions ({katas} kata{'s' if katas != 1 else ''}) due now, {of_solved} of them "
         f"from katas you solved. `{command('kata interview')}` asks the first.",
         highlight=False,
     )

@@ -87,7 +87,7 @@ def test_commands_are_spelled_as_this_shell_can_run_them(demo: Course, monkeypat
 def test_help_is_for_learners(demo: Course) -> None:
     result = runner.invoke(app, ["--help"])
     listed = [line.split()[1] for line in result.output.splitlines() if line.startswith("│ ") and len(line.split()) > 2]
-    for learner in ("run", "watch", "hint", "list", "go", "next", "reset", "solution", "progress", "show"):
+    for learner in ("run", "watch", "hint", "list", "go", "next", "reset", "solution", "progress", "show", "interview"):
         assert learner in listed, result.output
     for other in ("grade", "grade-batch", "classroom", "verify", "new"):
         assert other not in listed, result.output

@@ -360,6 +360,36 @@ def solution_command(
             console.print(f"Kept for you in {path.relative_to(manifest.project_root)}.", highlight=False)
 
 
+@app.command("interview")
+def interview_command(
+    name: Annotated[
+        str | None, typer.Argument(help="Kata number or name: its questions only, even before they are due.")
+    ] = None,
+    list_due: Annotated[bool, typer.Option("--list", help="Show every question and when it is due.")] = False,
+    mock: Annotated[bool, typer.Option("--mock", help="A timed mock interview, marked at the end.")] = False,
+    minutes: Annotated[float, typer.Option("--minutes", min=0.1, help="Length of the mock interview.")] = 20,
+    questions: Annotated[int, typer.Option("--questions", min=1, help="Questions in the mock interview.")] = 6,
+    editor: Annotated[bool, typer.Option("--editor", help="Write each answer in $EDITOR.")] = False,
+) -> None:
+    """Practise answering out loud: a question, your answer marked, the next review scheduled."""
+    from graders.commands.interview import Terminal, practise, run_mock, show_agenda
+
+    manifest = course()
+    kata = chosen_kata(manifest, name) if name else None
+    terminal = Terminal(console)
+    try:
+        if list_due:
+            code = show_agenda(manifest, terminal, kata)
+        elif mock:
+            code = run_mock(manifest, terminal, minutes=minutes, count=questions, editor=editor, kata=kata)
+        else:
+            code = practise(manifest, terminal, kata, editor=editor)
+    except KeyboardInterrupt:
+        console.print("\nStopped: nothing more was recorded.")
+        code = 130
+    raise typer.Exit(code=code)
+
+
 @app.command("verify", hidden=True)
 def verify_command(
     names: Annotated[list[str] | None, typer.Argument(help="Kata numbers or names; default: all.")] = None,

@@ -87,7 +87,7 @@ def test_commands_are_spelled_as_this_shell_can_run_them(demo: Course, monkeypat
 def test_help_is_for_learners(demo: Course) -> None:
     result = runner.invoke(app, ["--help"])
     listed = [line.split()[1] for line in result.output.splitlines() if line.startswith("│ ") and len(line.split()) > 2]
-    for learner in ("run", "watch", "hint", "list", "go", "next", "reset", "solution", "progress", "show"):
+    for learner in ("run", "watch", "hint", "list", "go", "next", "reset", "solution", "progress", "show", "interview"):
         assert learner in listed, result.output
     for other in ("grade", "grade-batch", "classroom", "verify", "new"):
         assert other not in listed, result.output
@@ -240,8 +240,12 @@ def test_a_kata_whose_tests_were_edited_is_not_done(demo: Course) -> None:
     manifest.write_text(manifest.read_text().replace('id = "01_demo"', f'id = "01_demo"\ntests_sha256 = "{digest}"', 1))
     tests.write_text("def test_nothing(kata_module):\n    pass\n")
     completed = subprocess.run([sys.executable, "-m", "pytest", "katas/01_demo", "-p", "no:cacheprovider"], cwd=demo.root, capture_output=True, text=True)
-    assert "differs from the original: this grade does not count" in " ".join(completed.stdout.split())
+    assert "differs from the original: this grade does not count and is not recorded" in " ".join(
+        completed.stdout.split()
+    )
     assert "1/1 · tests changed" in completed.stdout, completed.stdout
+    progress = demo.root / ".kata" / "progress.json"
+    assert not progress.exists() or "01_demo" not in json.loads(progress.read_text()).get("katas", {})
     assert "not solved yet" in runner.invoke(app, ["solution", "1"]).output
     assert "01_demo is not done yet" in runner.invoke(app, ["next"]).output
 

@@ -29,6 +29,7 @@ CHECKOUT = Path(graders.__file__).resolve().parent.parent / "katas" / MANIFEST_N
 SKIPPED_PARTS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
 SKIPPED_SUFFIXES = {".pyc", ".pyo"}
 SKIPPED_NAMES = {".DS_Store"}
+INTERVIEW_FILE = "interview.toml"  # graders.interview.content's name; read by `kata interview` only
 MAX_COURSE_FILE = 4 * 1024 * 1024
 
 
@@ -53,11 +54,11 @@ class PristineKata:
 
     @property
     def protected(self) -> dict[str, bytes]:
-        """Files the student must not change: all but the learner files and the READMEs."""
+        """Files the student must not change: all but the learner files and the texts (READMEs, interview questions)."""
         return {
             name: data
             for name, data in self.files.items()
-            if name not in self.learner_files and not name.lower().endswith(".md")
+            if name not in self.learner_files and not name.lower().endswith(".md") and name != INTERVIEW_FILE
         }
 
     @property

@@ -30,10 +30,10 @@ from graders.commands.course import (
     write_solution_file,
 )
 from graders.commands.pristine import PristineNotFound, back_up, pristine_files
-from graders.commands.views import markdown, progress_table, status_screen, welcome_panel
+from graders.commands.views import STATUS_STYLE, course_bar, markdown, progress_table, status_screen, welcome_panel
 from graders.judge.card import wrap
 from graders.manifest import Kata, Manifest, ManifestError
-from graders.progress import update_progress
+from graders.progress import Progress, update_progress
 from graders.shell import command
 
 TEACHERS = (
@@ -138,8 +138,12 @@ def list_command(
     """All katas with their interview questions; choose one to work on, go back, or reset one."""
     manifest = course()
     progress = read_course_progress(manifest)
+    in_terminal = sys.stdin.isatty() and sys.stdout.isatty()
+    if in_terminal and choose_now is not False:
+        _pick_from_list(manifest, progress)
+        return
     console.print(progress_table(states(manifest, progress), questions=True), highlight=False)
-    interactive = sys.stdin.isatty() and sys.stdout.isatty() if choose_now is None else choose_now
+    interactive = in_terminal if choose_now is None else choose_now
     if not interactive:
         console.print(
             f"Go to one: {command('kata go NN')} · start one over: {command('kata reset NN')}", highlight=False
@@ -153,6 +157,27 @@ def list_command(
         reset_command(words[1], yes=False)
         return
     go_command(words[0])
+
+
+def _pick_from_list(manifest: Manifest, progress: Progress) -> None:
+    """The arrow-key list: each kata's status, score and question; Enter goes, r resets."""
+    from graders.commands.picker import pick
+
+    kata_states = states(manifest, progress)
+    console.print(course_bar(kata_states), highlight=False)
+    rows = [
+        f"{s.kata.id:<22} {STATUS_STYLE[s.status][0]:<14} {s.score_text:>5}  {s.kata.question}" for s in kata_states
+    ]
+    current = current_kata(manifest, progress)
+    start = manifest.katas.index(current) if current in manifest.katas else 0
+    choice = pick(rows, start, sys.stdin.fileno(), sys.stdout, lambda: console.width, lambda t: f"\x1b[1m{t}\x1b[0m")
+    if choice is None:
+        return
+    kata = manifest.katas[choice.index]
+    if choice.action == "reset":
+        reset_command(kata.id, yes=False)
+    else:
+        move_to(manifest, kata)
 
 
 @app.command("go")
@@ -333,6 +358,36 @@ def solution_command(
         path, written = write_solution_file(kata)
         if path and written:
             console.print(f"Kept for you in {path.relative_to(manifest.project_root)}.", highlight=False)
+
+
+@app.command("interview")
+def interview_command(
+    name: Annotated[
+        str | None, typer.Argument(help="Kata number or name: its questions only, even before they are due.")
+    ] = None,
+    list_due: Annotated[bool, typer.Option("--list", help="Show every question and when it is due.")] = False,
+    mock: Annotated[bool, typer.Option("--mock", help="A timed mock interview, marked at the end.")] = False,
+    minutes: Annotated[float, typer.Option("--minutes", min=0.1, help="Length of the mock interview.")] = 20,
+    questions: Annotated[int, typer.Option("--questions", min=1, help="Questions in the mock interview.")] = 6,
+    editor: Annotated[bool, typer.Option("--editor", help="Write each answer in $EDITOR.")] = False,
+) -> None:
+    """Practise answering out loud: a question, your answer marked, the next review scheduled."""
+    from graders.commands.interview import Terminal, practise, run_mock, show_agenda
+
+    manifest = course()
+    kata = chosen_kata(manifest, name) if name else None
+    terminal = Terminal(console)
+    try:
+        if list_due:
+            code = show_agenda(manifest, terminal, kata)
+        elif mock:
+            code = run_mock(manifest, terminal, minutes=minutes, count=questions, editor=editor, kata=kata)
+        else:
+            code = practise(manifest, terminal, kata, editor=editor)
+    except KeyboardInterrupt:
+        console.print("\nStopped: nothing more was recorded.")
+        code = 130
+    raise typer.Exit(code=code)
 
 
 @app.command("verify", hidden=True)

@@ -37,7 +37,10 @@ async def hello() -> dict[str, str]:
 
 TESTS = '''"""Kata {id} · {title}."""
 
+import pytest
 
+
+@pytest.mark.rule(1)
 def test_hello_answers(client):
     """GET /hello answers 200 with {{"message": "hello"}}."""
     response = client.get("/hello")

@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from graders.interview.content import check_questions, interview_file
 from graders.manifest import TESTS_KIND, Kata, file_sha256
 from graders.traceability import trace_files
 
@@ -83,6 +84,8 @@ def verify_kata(kata: Kata, cwd: Path) -> Verdict:
         verdict.problems.append(f'stub_sha256 in katas.toml should be "{file_sha256(kata.stub)}"')
     if len(kata.hints) != 3:
         verdict.problems.append(f"expected three hints, found {len(kata.hints)}")
+    if interview_file(kata).is_file():  # optional: a kata without one simply has no interview questions
+        verdict.problems.extend(check_questions(kata))
     try:
         stub = grade_outcomes(kata, "stub", cwd)
         solution = grade_outcomes(kata, "solution", cwd)

@@ -133,7 +133,7 @@ def render_card(result: KataResult, kata: Kata | None, target: str, width: int |
         lines += [Line(line) for line in wrap(text, width, "  ")]
     if tests_changed and kata is not None:
         text = (
-            f"Your {display_path(kata.tests)} differs from the original: this grade does not count."
+            f"Your {display_path(kata.tests)} differs from the original: this grade does not count and is not recorded."
             f" `{command('kata reset ' + kata.number)}` restores the kata's files (yours are kept)."
         )
         lines += [Line(line, {"yellow": True}) for line in wrap(text, width, "  ")]

@@ -34,6 +34,7 @@ from graders.judge.access import (
     start_remote_server,
 )
 from graders.judge.channel import HostGone
+from graders.judge.exits import ExitGuard, ProcessExit
 from graders.judge.testkata import AppVersions, LearnerTests, VersionRun, VersionsError, runner_for
 from graders.judge.timelimit import KataTimeout
 from graders.manifest import TESTS_KIND, Kata
@@ -101,16 +102,20 @@ class KataFixtures:
                 except (HostGone, LearnerError, OSError):
                     pass
             return
-        try:
-            session = LearnerSession(kata_file, kata.path / PROBES_FILE)
-        except KataImportError as exc:
-            self._remember_and_fail(request, kata_file, str(exc))
-        except KataTimeout as exc:
-            line = f"{display_path(kata_file)}: importing it took longer than {exc.seconds:g} s (an endless loop at import?)"
-            self._remember_and_fail(request, kata_file, line)
-        yield LocalLearner(session)
-        if kata.dir not in self.grader.hung:
-            session.close()
+        # The app runs in this process: an os._exit() in its shutdown must not end the run.
+        with ExitGuard(kata_file) as guard:
+            try:
+                session = LearnerSession(kata_file, kata.path / PROBES_FILE)
+            except KataImportError as exc:
+                self._remember_and_fail(request, kata_file, str(exc))
+            except KataTimeout as exc:
+                line = f"{display_path(kata_file)}: importing it took longer than {exc.seconds:g} s (an endless loop at import?)"
+                self._remember_and_fail(request, kata_file, line)
+            yield LocalLearner(session)
+            if kata.dir not in self.grader.hung:
+                session.close()
+        if guard.calls:  # even when the app caught the ProcessExit, a server would have died there
+            pytest.fail(guard.calls[0], pytrace=False)
 
     @pytest.fixture
     def kata_module(self, learner: Learner) -> ModuleType:
@@ -160,6 +165,8 @@ class KataFixtures:
             closing()
         except (HostGone, LearnerError, OSError):
             pass
+        except ProcessExit:
+            pass  # the learner fixture fails the test with the line its ExitGuard recorded
 
     @pytest.fixture
     def clock(self) -> Clock:

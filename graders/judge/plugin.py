@@ -354,7 +354,8 @@ class KataGrader:
         by_root: dict[Path, list[tuple[Kata, KataResult]]] = {}
         for key, result in self.results.items():
             kata = self.result_katas[key]
-            if kata and result.complete:
+            # A grade made with edited tests says nothing about the learner's code: it is not kept.
+            if kata and result.complete and not kata.tests_changed():
                 by_root.setdefault(kata.katas_dir.parent, []).append((kata, result))
         for root, graded in by_root.items():
 

@@ -18,6 +18,7 @@ TRIPPED = (
     " (a route without `return` answers null)"
 )
 LEARNER_ERRORS = ("graders.host.session.LearnerError: ", "LearnerError: ", "graders.judge.channel.HostGone: ", "HostGone: ")
+QUALIFIED_EXIT = "graders.judge.exits."  # ProcessExit: the app tried to end the test process
 TRIPPING_ERRORS = ("AttributeError", "TypeError", "KeyError", "IndexError", "JSONDecodeError")
 
 
@@ -40,6 +41,7 @@ def failure_reason(longrepr: Any, graded_file: str = "", where: str = "") -> str
         return _first_line(str(longrepr).strip().splitlines()[-1] if str(longrepr).strip() else "")
     message = str(crash.message)
     head, _, rest = message.partition("\n")
+    head = head.removeprefix(QUALIFIED_EXIT)
     if head.startswith("AssertionError"):
         text = head.removeprefix("AssertionError").removeprefix(":").strip()
         return _first_line(text or rest)

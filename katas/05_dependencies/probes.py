@@ -11,8 +11,17 @@ from typing import Any
 DB_CALLS = "db_calls"
 
 
+# A book the real data has and the fake has not: a route that checks BOOKS answers it, one
+# that asks its connection answers 404.
+MISSING_BOOK = 4
+
+
 class FakeConnection:
-    """Stands in for the real Connection: same methods, different data, every call recorded."""
+    """Stands in for the real Connection: same methods, different data, every call recorded.
+
+    It knows every book id but MISSING_BOOK (each titled "Served by the override"), one member
+    ("zed") and one token ("zed-token"), so an answer shows which store it came from.
+    """
 
     def __init__(self, calls: list[list[Any]]) -> None:
         self.calls = calls
@@ -23,7 +32,7 @@ class FakeConnection:
 
     def get_book(self, book_id: int) -> dict | None:
         self.calls.append(["get_book", book_id])
-        return {"id": book_id, "title": "Served by the override"}
+        return None if book_id == MISSING_BOOK else {"id": book_id, "title": "Served by the override"}
 
     def list_members(self, skip: int, limit: int) -> list[str]:
         self.calls.append(["list_members", skip, limit])

@@ -60,6 +60,14 @@ def connections(client) -> dict:
     return get_json(client, "/debug/connections")
 
 
+def json_or_text(response):
+    """The answer's JSON, or its text when it is not JSON."""
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
+
+
 def page_ids(body) -> list:
     items = body.get("items") if isinstance(body, dict) else None
     assert isinstance(items, list), f'expected {{"skip": ..., "limit": ..., "items": [...]}}, got {body}'
@@ -85,6 +93,7 @@ def assert_rejected(client, url: str, where: list, headers: dict | None = None) 
 # --- A shared class dependency: pagination ---------------------------------------------
 
 
+@pytest.mark.rule(2, 3)
 def test_books_first_page_by_default(client):
     """GET /books answers the first 10 books with skip 0 and limit 10."""
     body = get_json(client, "/books")
@@ -93,6 +102,7 @@ def test_books_first_page_by_default(client):
     assert body["items"] == books(*range(1, 11)), f"GET /books → expected the given books 1 to 10, ids and titles, got {body}"
 
 
+@pytest.mark.rule(2, 3)
 def test_books_pages_with_skip_and_limit(client):
     """GET /books?skip=3&limit=4 answers books 4 to 7."""
     body = get_json(client, "/books?skip=3&limit=4")
@@ -102,12 +112,15 @@ def test_books_pages_with_skip_and_limit(client):
     )
 
 
+@pytest.mark.rule(2)
 @pytest.mark.points(2)
 def test_pagination_bounds_are_enforced(client):
-    """limit outside 1..50 or a negative skip is rejected with 422; the bounds themselves are accepted."""
+    """limit outside 1..50, a negative skip or a non-integer is rejected with 422; the bounds themselves are accepted."""
     for url in ("/books?limit=0", "/books?limit=51"):
         assert_rejected(client, url, ["query", "limit"])
-    assert_rejected(client, "/books?skip=-1", ["query", "skip"])
+    for url in ("/books?skip=-1", "/books?skip=abc", "/books?skip=1.5"):
+        assert_rejected(client, url, ["query", "skip"])
+    assert_rejected(client, "/books?limit=2.5", ["query", "limit"])
     for url, expected in (
         ("/books?limit=1", [1]),
         ("/books?limit=50", list(range(1, 13))),
@@ -117,6 +130,7 @@ def test_pagination_bounds_are_enforced(client):
         assert page_ids(body) == expected, f"GET {url} → expected books {expected}, got {body}"
 
 
+@pytest.mark.rule(2, 6)
 @pytest.mark.points(2)
 def test_members_share_the_same_pagination(client):
     """GET /members/ pages with the same skip and limit rules as /books."""
@@ -132,6 +146,7 @@ def test_members_share_the_same_pagination(client):
     assert_rejected(client, "/members/?skip=-1", ["query", "skip"], headers=ALICE)
 
 
+@pytest.mark.rule(3)
 def test_books_lists_every_given_book(client):
     """GET /books?limit=50 lists all 12 given books, each with its id and title."""
     body = get_json(client, "/books?limit=50")
@@ -141,6 +156,7 @@ def test_books_lists_every_given_book(client):
     )
 
 
+@pytest.mark.rule(4)
 def test_book_by_id_or_404(client):
     """GET /books/2 answers book 2; an unknown id answers 404 "Book not found"."""
     body = get_json(client, "/books/2")
@@ -152,6 +168,7 @@ def test_book_by_id_or_404(client):
 # --- Auth for a whole router -------------------------------------------------------------
 
 
+@pytest.mark.rule(5, 6)
 def test_me_answers_the_owner_of_the_token(client):
     """GET /members/me answers the owner of each given token: alice the librarian, bob and carol members."""
     for token, user in USERS.items():
@@ -160,6 +177,7 @@ def test_me_answers_the_owner_of_the_token(client):
         assert body == user, f"GET /members/me with {headers} → expected {user}, got {body}"
 
 
+@pytest.mark.rule(5, 6)
 @pytest.mark.points(2)
 def test_every_members_route_needs_a_valid_token(client):
     """Every /members route answers 401 "Invalid or missing token" without a valid X-Token."""
@@ -171,6 +189,7 @@ def test_every_members_route_needs_a_valid_token(client):
             )
 
 
+@pytest.mark.rule(3, 4, 6)
 def test_public_routes_need_no_token(client):
     """/books stays public: it answers 200 with no token and ignores a wrong one."""
     for headers in ({}, {"X-Token": "nobody-token"}):
@@ -187,6 +206,7 @@ def query_parameters(schema: dict, path: str) -> set:
     return {p.get("name") for p in operation.get("parameters", []) if isinstance(p, dict) and p.get("in") == "query"}
 
 
+@pytest.mark.rule(2)
 def test_schema_documents_the_pagination(client):
     """/openapi.json, titled "Kata Library", documents skip and limit on both /books and /members/."""
     schema = get_json(client, "/openapi.json")
@@ -202,6 +222,7 @@ def test_schema_documents_the_pagination(client):
 # --- yield: every connection opened is closed -------------------------------------------
 
 
+@pytest.mark.rule(1)
 def test_a_request_opens_and_closes_its_connection(client):
     """After one GET /books, /debug/connections reports 1 opened and 1 closed."""
     get_json(client, "/books")
@@ -211,6 +232,7 @@ def test_a_request_opens_and_closes_its_connection(client):
     )
 
 
+@pytest.mark.rule(1, 4)
 @pytest.mark.points(2)
 def test_connection_is_closed_when_the_route_raises(client):
     """A 404 raised by the route still closes the connection it used."""
@@ -224,6 +246,7 @@ def test_connection_is_closed_when_the_route_raises(client):
     )
 
 
+@pytest.mark.rule(1, 5)
 @pytest.mark.points(2)
 def test_connection_is_closed_when_the_token_is_rejected(client):
     """A 401 raised by get_current_user still closes the connection it looked the token up with."""
@@ -238,17 +261,37 @@ def test_connection_is_closed_when_the_token_is_rejected(client):
 # --- Caching: once per request, fresh for the next ---------------------------------------
 
 
+# Every route that needs the database, with what it answers: each must open exactly one connection,
+# however many of its dependencies ask for get_db (FastAPI's per-request cache), and close it.
+ROUTES_WITH_A_CONNECTION = [
+    ("/books", {}, 200),
+    ("/books/2", {}, 200),
+    ("/books/999", {}, 404),
+    ("/members/", ALICE, 200),
+    ("/members/me", ALICE, 200),
+    ("/members/", {"X-Token": "nobody-token"}, 401),
+    ("/members/me", {}, 401),
+]
+
+
+@pytest.mark.rule(1)
 @pytest.mark.points(2)
 def test_one_connection_per_request(client):
-    """GET /members/ opens one connection, shared by get_current_user and the route."""
-    get_json(client, "/members/", headers=ALICE)
-    seen = connections(client)
-    assert seen == {"opened": 1, "closed": 1}, (
-        f'GET /members/ with {ALICE}, then GET /debug/connections → expected {{"opened": 1, "closed": 1}} '
-        f"(one connection, reused within the request), got {seen}"
-    )
+    """Every route opens exactly one connection per request, shared by all its dependencies, and closes it."""
+    before = connections(client)
+    for url, headers, status in ROUTES_WITH_A_CONNECTION:
+        get_json(client, url, headers=headers, status=status)
+        after = connections(client)
+        opened, closed = after.get("opened", 0) - before.get("opened", 0), after.get("closed", 0) - before.get("closed", 0)
+        sent = f"GET {url}" + (f" with {headers}" if headers else "")
+        assert (opened, closed) == (1, 1), (
+            f"{sent} ({status}) → expected 1 connection opened and closed, /debug/connections counted "
+            f"{opened} opened and {closed} closed (one per request: get_db cached, never pool.connect() elsewhere)"
+        )
+        before = after
 
 
+@pytest.mark.rule(1)
 def test_each_request_gets_a_fresh_connection(client):
     """Three requests open three connections, and all three are closed."""
     get_json(client, "/books")
@@ -263,28 +306,44 @@ def test_each_request_gets_a_fresh_connection(client):
 # --- Overrides: the tests swap the contract's dependencies --------------------------------
 
 
-@pytest.mark.points(2)
+OVERRIDE_BOOK = "Served by the override"
+ZED = {"X-Token": "zed-token"}
+
+
+@pytest.mark.rule(7)
+@pytest.mark.points(3)
 def test_overriding_get_db_swaps_the_database(learner, client):
-    """With get_db overridden, GET /books reads from the replacement and opens no real connection."""
+    """With get_db overridden, every route answers from the replacement and opens no real connection."""
     learner.override(contract(learner, "get_db"), "fake_db")
-    body = get_json(client, "/books?skip=2&limit=3")
-    assert body.get("items") == [{"id": 902, "title": "Served by the override"}], (
-        f"GET /books?skip=2&limit=3 with get_db overridden → expected the override's book, got {body}"
-    )
+    # The fake knows every book but 4, one member (zed) and one token (zed-token): an answer
+    # from BOOKS or USERS instead of the injected connection differs from each of these.
+    expected = [
+        ("/books?skip=2&limit=3", {}, 200, {"skip": 2, "limit": 3, "items": [{"id": 902, "title": OVERRIDE_BOOK}]}),
+        ("/books/5", {}, 200, {"id": 5, "title": OVERRIDE_BOOK}),
+        ("/books/999", {}, 200, {"id": 999, "title": OVERRIDE_BOOK}),
+        ("/books/4", {}, 404, {"detail": "Book not found"}),
+        ("/members/?skip=1&limit=2", ZED, 200, {"skip": 1, "limit": 2, "items": ["zed"]}),
+        ("/members/me", ZED, 200, {"username": "zed", "role": "tester"}),
+        ("/members/", ALICE, 401, {"detail": "Invalid or missing token"}),
+        ("/members/me", ALICE, 401, {"detail": "Invalid or missing token"}),
+    ]
+    for url, headers, status, answer in expected:
+        sent = f"GET {url}" + (f" with {headers}" if headers else "")
+        response = client.get(url, headers=headers)
+        assert (response.status_code, json_or_text(response)) == (status, answer), (
+            f"{sent}, get_db overridden → expected {status} {answer} from the fake connection, "
+            f"got {response.status_code}: {response.text}"
+        )
     calls = learner.probe("db_calls")
-    assert ["list_books", 2, 3] in calls, (
-        f"GET /books?skip=2&limit=3 with get_db overridden → expected list_books(2, 3) on the override, got {calls}"
-    )
-    body = get_json(client, "/books/5")
-    assert body == {"id": 5, "title": "Served by the override"}, (
-        f"GET /books/5 with get_db overridden → expected the override's book 5, got {body}"
-    )
+    for call in (["list_books", 2, 3], ["get_book", 999], ["get_book", 4], ["list_members", 1, 2], ["user_for_token", "zed-token"]):
+        assert call in calls, f"GET /books, /books/{{id}}, /members/ with get_db overridden → expected {call} on the fake, got {calls}"
     seen = connections(client)
     assert seen == {"opened": 0, "closed": 0}, (
-        f"GET /books with get_db overridden → expected the real pool untouched, /debug/connections says {seen}"
+        f"every route with get_db overridden → expected the real pool untouched, /debug/connections says {seen}"
     )
 
 
+@pytest.mark.rule(8)
 @pytest.mark.points(2)
 def test_overriding_get_current_user_opens_the_router(learner, client):
     """With get_current_user overridden, every /members route answers without any token."""
@@ -298,6 +357,7 @@ def test_overriding_get_current_user_opens_the_router(learner, client):
     )
 
 
+@pytest.mark.rule(5, 7)
 def test_get_current_user_looks_tokens_up_through_get_db(learner, client):
     """get_current_user depends on get_db: a replaced database decides who a token belongs to."""
     learner.override(contract(learner, "get_db"), "fake_db")

@@ -10,7 +10,14 @@ plain data; the tests decide and word the messages.
 from __future__ import annotations
 
 import base64
+import builtins
+import io
 import math
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -109,6 +116,164 @@ def stop_lifespan(context: Any) -> dict[str, Any]:
 
 
 # -- the middleware stack ------------------------------------------------------------------------
+
+
+# -- files written around the lifespan ------------------------------------------------------------
+
+WRITING_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+
+
+def _graded_frame(graded_file: Path) -> str:
+    """``stub.py:42`` for the deepest frame of the graded file on the stack, or ""."""
+    wanted = os.path.realpath(graded_file)
+    frame = sys._getframe(2)
+    while frame is not None:
+        if os.path.realpath(frame.f_code.co_filename) == wanted:
+            return f"{display_path(graded_file)}:{frame.f_lineno}"
+        frame = frame.f_back
+    return ""
+
+
+@contextmanager
+def _spying_on_writes(graded_file: Path) -> Iterator[list[dict[str, str]]]:
+    """Every file opened for writing while the block runs (builtins.open, io.open, Path.open, os.open)."""
+    seen: list[dict[str, str]] = []
+    real_open, real_os_open = builtins.open, os.open
+
+    def spy_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        where = _graded_frame(graded_file) if isinstance(mode, str) and any(flag in mode for flag in "wax+") else ""
+        if where:  # opened by the app's code (the framework's own files are not the app's)
+            seen.append({"path": str(file), "mode": mode, "where": where})
+        return real_open(file, mode, *args, **kwargs)
+
+    def spy_os_open(path: Any, flags: int, *args: Any, **kwargs: Any) -> Any:
+        where = _graded_frame(graded_file) if flags & WRITING_FLAGS else ""
+        if where:
+            seen.append({"path": str(path), "mode": f"os.open flags {flags:#o}", "where": where})
+        return real_os_open(path, flags, *args, **kwargs)
+
+    patched: list[tuple[Any, str, Callable[..., Any]]] = [(builtins, "open", spy_open), (io, "open", spy_open), (os, "open", spy_os_open)]
+    saved = [(owner, name, getattr(owner, name)) for owner, name, _ in patched]
+    for owner, name, spy in patched:
+        setattr(owner, name, spy)
+    try:
+        yield seen
+    finally:
+        for owner, name, original in saved:
+            setattr(owner, name, original)
+
+
+def writes_around_lifespan(context: Any, texts: list[str]) -> dict[str, Any]:
+    """Start the app (a TestClient entered), POST /predict each text, stop it, and list every file
+    the app opened for writing meanwhile (startup, requests and shutdown).
+
+    {"statuses": [status per text], "writes": [{"path", "mode", "where"}]}, or {"error": "…"}
+    naming the step that raised.
+    """
+    from starlette.testclient import TestClient
+
+    app = _app(context)
+    statuses: list[int] = []
+    with _spying_on_writes(context.kata_file) as writes:
+        step = "starting the app (its lifespan startup)"
+        try:
+            with TestClient(app) as running:
+                step = "POST /predict"
+                for text in texts:
+                    statuses.append(running.post("/predict", json={"text": text}).status_code)
+                step = "stopping the app (its lifespan shutdown)"
+        except Exception as exc:  # noqa: BLE001 - reported, the test decides
+            return {"error": f"{step} failed: {_failure(context, exc)}", "writes": writes}
+    return {"statuses": statuses, "writes": writes}
+
+
+# -- what the raw app is made of -----------------------------------------------------------------
+
+
+def _mounted_at(app: Any, prefix: str) -> Any:
+    """The ASGI app mounted at ``prefix`` in the app's routes, or None."""
+    from starlette.routing import Mount
+
+    for route in getattr(app, "routes", None) or []:
+        if isinstance(route, Mount) and route.path.rstrip("/") == prefix:
+            return route.app
+    return None
+
+
+@contextmanager
+def _spying_on_framework() -> Iterator[set[str]]:
+    """The Starlette request and response classes used while the block runs."""
+    from starlette import requests, responses
+
+    used: set[str] = set()
+    patched: list[tuple[type, str, Callable[..., Any]]] = []
+
+    def recording(cls: type, name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+        def spy(self: Any, *args: Any, **kwargs: Any) -> Any:
+            used.add(type(self).__name__)
+            return original(self, *args, **kwargs)
+
+        return spy
+
+    patched.append((requests.HTTPConnection, "__init__", requests.HTTPConnection.__init__))
+    for value in vars(responses).values():
+        if isinstance(value, type) and issubclass(value, responses.Response) and "__call__" in vars(value):
+            patched.append((value, "__call__", vars(value)["__call__"]))
+    for cls, name, original in patched:
+        setattr(cls, name, recording(cls, name, original))
+    try:
+        yield used
+    finally:
+        for cls, name, original in patched:
+            setattr(cls, name, original)
+
+
+async def _http_conversation(app: Any, scope: dict[str, Any], chunks: list[bytes], timeout: float) -> dict[str, Any]:
+    talk = _Conversation(app, scope)
+    report: dict[str, Any] = {"messages": []}
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(talk.run_app)
+        for index, chunk in enumerate(chunks):
+            await talk.to_app.send({"type": "http.request", "body": chunk, "more_body": index < len(chunks) - 1})
+        while True:
+            try:
+                with anyio.fail_after(timeout):
+                    message = await talk.from_app.receive()
+            except anyio.EndOfStream:
+                if talk.crash:
+                    report["returned"] = talk.returned()
+                break
+            except TimeoutError:
+                report["timed_out"] = True
+                break
+            report["messages"].append(_plain(message))
+            if message.get("type") == "http.response.body" and not message.get("more_body", False):
+                break
+        tasks.cancel_scope.cancel()
+    return report
+
+
+def raw_app_conversation(context: Any, method: str, path: str, chunks: list[str], timeout: float = 3.0) -> dict[str, Any]:
+    """Send one HTTP request straight to the app mounted at /raw, as Starlette's Mount hands it on
+    (``root_path`` "/raw", the full path), the body in ``chunks``; no server or framework in between.
+
+    {"messages": [what the app sent], "framework": [Starlette request/response classes it used],
+    and "returned" (what it raised) or "timed_out" when it stopped short}, or {"problem": "…"}.
+    """
+    mounted = _mounted_at(_app(context), "/raw")
+    if mounted is None:
+        return {"problem": "no app is mounted at /raw (app.mount('/raw', raw_echo))"}
+    body = b"".join(chunk.encode() for chunk in chunks)
+    full_path = "/raw" + path
+    scope = {
+        "type": "http", "asgi": {"version": "3.0", "spec_version": "2.4"}, "http_version": "1.1",
+        "method": method, "scheme": "http", "server": ("testserver", 80), "client": ("testclient", 50000),
+        "root_path": "/raw", "path": full_path, "raw_path": full_path.encode(), "query_string": b"",
+        "headers": [(b"host", b"testserver"), (b"content-length", str(len(body)).encode())], "state": {},
+    }  # fmt: skip
+    with _spying_on_framework() as used:
+        report = anyio.run(_http_conversation, mounted, scope, [c.encode() for c in chunks] or [b""], timeout)
+    return {**report, "framework": sorted(used)}
 
 
 def describe_middleware(context: Any) -> dict[str, Any]:

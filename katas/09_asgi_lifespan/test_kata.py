@@ -11,6 +11,7 @@ import base64
 import json
 import math
 import signal
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,6 +63,29 @@ def slow_chunks(chunks: list[bytes], pause: float) -> Iterator[bytes]:
         yield chunk
 
 
+def uvicorn_logging_info(kata_file) -> list[str]:
+    """Uvicorn serving the graded app, at log level info: it then says when the shutdown completed."""
+    return [
+        sys.executable, "-m", "uvicorn", "--app-dir", str(kata_file.parent), f"{kata_file.stem}:app",
+        "--host", "127.0.0.1", "--port", "{port}", "--log-level", "info",
+    ]  # fmt: skip
+
+
+SHUTDOWN_COMPLETE = "Application shutdown complete"
+
+
+def stop_cleanly(server, stop_with: signal.Signals, how: str) -> None:
+    """Stop the server with ``stop_with``: the lifespan's shutdown must complete and the process end by itself."""
+    code = server.stop(stop_with)
+    output = server.output()
+    assert "Application shutdown failed" not in output, f"{how} → the shutdown raised. {last_lines(server)}"
+    assert code in (0, -stop_with), f"{how} → expected a clean exit, got exit code {code}. {last_lines(server)}"
+    assert SHUTDOWN_COMPLETE in output, (
+        f"{how} → the shutdown never completed (Uvicorn did not log '{SHUTDOWN_COMPLETE}'):"
+        f" does it end the process itself? {last_lines(server)}"
+    )
+
+
 def last_lines(server, count: int = 3) -> str:
     lines = [line for line in server.output().splitlines() if line.strip()]
     return ("Uvicorn printed: " + " | ".join(lines[-count:])) if lines else ""
@@ -93,6 +117,17 @@ def started_lifespan(learner, what: str) -> Iterator[None]:
         pytest.fail(f"{what}: stopping the app (its lifespan shutdown) failed: {stopped['error']}", pytrace=False)
 
 
+def report_after(learner, shutdown_file, texts: list[str], how: str) -> dict:
+    """Start the app, POST /predict each text (each must answer 200), stop it: the report it wrote."""
+    with started_lifespan(learner, how):
+        for text in texts:
+            response = in_lifespan(learner, text)
+            assert response.status_code == 200, (
+                f'{how}: POST /predict {{"text": "{text}"}} → expected 200, got {response.status_code}: {response.text}'
+            )
+    return read_report(shutdown_file, how)
+
+
 def in_lifespan(learner, text: str) -> httpx.Response:
     sent = f'POST /predict {{"text": "{text}"}}'
     return answered(learner.probe("request_in_lifespan", "POST", "/predict", {"text": text}), sent)
@@ -111,6 +146,9 @@ def lifespan_problem(steps: list[dict]) -> str | None:
         if step.get("timed_out"):
             return f"no answer to {event} within {LIFESPAN_WAIT:g} s"
         answer = step["answer"]
+        if answer.get("type") == f"{event}.failed":
+            lines = [line.strip() for line in str(answer.get("message", "")).splitlines() if line.strip()]
+            return f"{event} → the app answered {event}.failed: {lines[-1] if lines else 'no message'}"
         if answer.get("type") != f"{event}.complete":
             return f"{event} → expected {event}.complete, got {answer}"
     if len(steps) < 2:
@@ -155,6 +193,7 @@ def websocket_answers(report: dict, texts: list[str]) -> tuple[str | None, dict,
 # -- the lifespan, through the TestClient ------------------------------------------------------
 
 
+@pytest.mark.rule(1, 3)
 def test_predict_uses_the_model_loaded_at_startup(client):
     """POST /predict {"text": "good great"} answers 200 {"score": 3.0} once the app has started."""
     response = client.post("/predict", json={"text": "good great"})
@@ -169,6 +208,7 @@ def test_predict_uses_the_model_loaded_at_startup(client):
 GIVEN_WEIGHTS = {"good": 1.0, "great": 2.0, "love": 2.0, "bad": -1.0, "awful": -2.0, "hate": -2.0}
 
 
+@pytest.mark.rule(3)
 def test_predict_scores_each_word_with_the_given_model(client):
     """POST /predict scores each word of the given SentimentModel with its weight ("hate" → -2.0)."""
     for word, weight in GIVEN_WEIGHTS.items():
@@ -181,6 +221,7 @@ def test_predict_scores_each_word_with_the_given_model(client):
             f" got {response.text}"
         )
 
+@pytest.mark.rule(1, 3)
 def test_no_model_before_startup(learner):
     """Before the lifespan has run, POST /predict answers 503 {"detail": "model not loaded"}."""
     sent = "POST /predict without startup"
@@ -192,6 +233,7 @@ def test_no_model_before_startup(learner):
     assert response.json() == NOT_LOADED, f"POST /predict without startup → expected {NOT_LOADED}, got {response.text}"
 
 
+@pytest.mark.rule(2, 3)
 def test_model_is_released_at_shutdown(learner):
     """After shutdown, the model is gone: POST /predict answers 503 again."""
     with started_lifespan(learner, "POST /predict after startup"):
@@ -201,8 +243,10 @@ def test_model_is_released_at_shutdown(learner):
     assert after.status_code == 503, (
         f"POST /predict after shutdown → expected 503 (release the model), got {after.status_code}: {after.text}"
     )
+    assert after.json() == NOT_LOADED, f"POST /predict after shutdown → expected {NOT_LOADED}, got {after.text}"
 
 
+@pytest.mark.rule(2, 3)
 @pytest.mark.points(2)
 def test_shutdown_writes_the_report(shutdown_file, learner):
     """At shutdown, the app writes {"predictions": N} to the file named by KATA_SHUTDOWN_FILE."""
@@ -219,9 +263,35 @@ def test_shutdown_writes_the_report(shutdown_file, learner):
     assert report == {"predictions": 3}, f'3 predictions, then shutdown → expected {{"predictions": 3}}, got {report}'
 
 
+@pytest.mark.rule(1, 2)
+def test_each_startup_loads_a_fresh_model(shutdown_file, learner):
+    """A second startup loads a new model: its report counts only its own predictions."""
+    first = report_after(learner, shutdown_file, ["good", "bad"], "1st run: 2 predictions, then shutdown")
+    assert first == {"predictions": 2}, f'1st run: 2 predictions, then shutdown → expected {{"predictions": 2}}, got {first}'
+    second = report_after(learner, shutdown_file, ["love"], "2nd run of the same app: 1 prediction, then shutdown")
+    assert second == {"predictions": 1}, (
+        f'2nd run: 1 prediction, then shutdown → expected {{"predictions": 1}}, got {second}'
+        " (create the model in the lifespan, not when the file is imported)"
+    )
+
+
+@pytest.mark.rule(2)
+def test_no_report_without_the_variable(learner, monkeypatch):
+    """With KATA_SHUTDOWN_FILE unset, the app writes no file at all, at startup or shutdown."""
+    monkeypatch.delenv(SHUTDOWN_ENV, raising=False)
+    outcome = learner.probe("writes_around_lifespan", ["good", "bad"])
+    if "error" in outcome:
+        pytest.fail(f"{SHUTDOWN_ENV} unset, 2 predictions, then shutdown: {outcome['error']}", pytrace=False)
+    statuses = outcome["statuses"]
+    assert statuses == [200, 200], f"{SHUTDOWN_ENV} unset: POST /predict ×2 → expected 200 200, got {statuses}"
+    writes = [f"{w['where']}: open({w['path']!r}, {w['mode']!r})" for w in outcome["writes"]]
+    assert not writes, f"{SHUTDOWN_ENV} unset, 2 predictions, then shutdown → expected no file written, got {'; '.join(writes)}"
+
+
 # -- the middleware ----------------------------------------------------------------------------
 
 
+@pytest.mark.rule(5)
 def test_middleware_is_pure_asgi(learner):
     """The timing middleware is registered on the app as pure ASGI middleware, not BaseHTTPMiddleware."""
     registered = learner.probe("describe_middleware")["middleware"]
@@ -233,20 +303,27 @@ def test_middleware_is_pure_asgi(learner):
     )
 
 
+@pytest.mark.rule(5)
 @pytest.mark.points(2)
 def test_every_http_response_has_x_process_time(client):
     """Every HTTP response carries X-Process-Time in seconds: 200, 422, 404 and the raw app's."""
     requests = [
-        ("POST /predict (valid)", lambda: client.post("/predict", json={"text": "good"})),
-        ("POST /predict (no text)", lambda: client.post("/predict", json={})),
-        ("GET /no-such-page", lambda: client.get("/no-such-page")),
-        ("GET /raw/hello", lambda: client.get("/raw/hello")),
+        ("POST /predict (valid)", lambda: client.post("/predict", json={"text": "good"}), "application/json"),
+        ("POST /predict (no text)", lambda: client.post("/predict", json={}), "application/json"),
+        ("GET /no-such-page", lambda: client.get("/no-such-page"), "application/json"),
+        ("GET /raw/hello", lambda: client.get("/raw/hello"), "text/plain"),
     ]
-    for sent, send in requests:
-        value = process_time(send(), sent)
+    for sent, send, kind in requests:
+        response = send()
+        value = process_time(response, sent)
         assert value < 5, f"{sent} → expected X-Process-Time in seconds (well under 5), got {value}"
+        shown = response.headers.get("content-type")
+        assert (shown or "").startswith(kind), (
+            f"{sent} → expected X-Process-Time added to the app's headers (content-type {kind} kept), got content-type {shown!r}"
+        )
 
 
+@pytest.mark.rule(1, 5)
 def test_lifespan_runs_through_the_middleware(learner):
     """With the middleware in place, the lifespan still runs: the model answers, timed."""
     problem = lifespan_problem(learner.probe("lifespan_conversation", LIFESPAN_WAIT))
@@ -260,6 +337,7 @@ def test_lifespan_runs_through_the_middleware(learner):
     )
 
 
+@pytest.mark.rule(4, 5)
 def test_websocket_passes_through_the_middleware(client, learner):
     """/ws answers each text with {"score": ...}, through the middleware, with no timing header."""
     timed = client.post("/predict", json={"text": "good"})
@@ -281,6 +359,7 @@ def test_websocket_passes_through_the_middleware(client, learner):
 # -- the raw ASGI app --------------------------------------------------------------------------
 
 
+@pytest.mark.rule(6)
 def test_raw_app_answers_with_the_path_inside_the_mount(client):
     """GET /raw/hello/world answers 200 text/plain "GET /hello/world" plus a newline."""
     response = client.get("/raw/hello/world")
@@ -289,8 +368,30 @@ def test_raw_app_answers_with_the_path_inside_the_mount(client):
         f"GET /raw/hello/world → expected content-type text/plain, got {response.headers.get('content-type')!r}"
     )
     assert response.text == "GET /hello/world\n", f"GET /raw/hello/world → expected 'GET /hello/world\\n', got {response.text!r}"
+    deep = client.get("/raw/a/raw/b")  # only the mount's own prefix goes
+    assert deep.text == "GET /a/raw/b\n", f"GET /raw/a/raw/b → expected 'GET /a/raw/b\\n', got {deep.text!r}"
 
 
+@pytest.mark.rule(6)
+def test_raw_app_speaks_only_asgi_messages(learner):
+    """The app mounted at /raw answers with ASGI messages only: no Starlette Request or Response inside."""
+    sent = "POST /raw/echo 'ab','cd' straight to the mounted app"
+    report = learner.probe("raw_app_conversation", "POST", "/echo", ["ab", "cd"])
+    if "problem" in report:
+        pytest.fail(f"{sent} → {report['problem']}", pytrace=False)
+    if "returned" in report:
+        pytest.fail(f"{sent} → the app raised {report['returned'] or 'nothing but sent no answer'}", pytrace=False)
+    if report.get("timed_out"):
+        pytest.fail(f"{sent} → no complete answer within 3 s (read messages until more_body is false)", pytrace=False)
+    body = "".join(str(m.get("body", "")) for m in report["messages"] if m.get("type") == "http.response.body")
+    assert body == "POST /echo\nabcd", f"{sent} → expected 'POST /echo\\nabcd', got {body!r}"
+    assert not report["framework"], (
+        f"{sent} → expected plain ASGI messages, but it used Starlette's {', '.join(report['framework'])}"
+        " (send http.response.start and http.response.body yourself)"
+    )
+
+
+@pytest.mark.rule(6)
 def test_raw_app_echoes_the_request_body(client):
     """POST /raw/echo with the body "ping" answers "POST /echo", a newline, then "ping"."""
     response = client.post("/raw/echo", content=b"ping")
@@ -302,6 +403,7 @@ def test_raw_app_echoes_the_request_body(client):
 
 
 @pytest.mark.kata_timeout(30)
+@pytest.mark.rule(1, 3)
 def test_uvicorn_serves_the_startup_model(serve):
     """Under Uvicorn, the first POST /predict is answered by the model loaded at startup."""
     server = serve()
@@ -315,6 +417,7 @@ def test_uvicorn_serves_the_startup_model(serve):
 
 
 @pytest.mark.kata_timeout(30)
+@pytest.mark.rule(5)
 def test_x_process_time_measures_the_request(serve):
     """Under Uvicorn, X-Process-Time covers the wait for a slow body (≥ 0.3 s) and is small for a quick one."""
     server = serve()
@@ -335,6 +438,7 @@ def test_x_process_time_measures_the_request(serve):
 
 
 @pytest.mark.kata_timeout(30)
+@pytest.mark.rule(6)
 def test_raw_app_reads_a_body_that_arrives_in_pieces(serve):
     """Under Uvicorn, the raw app echoes a body uploaded in three pieces, not just the first."""
     server = serve()
@@ -349,13 +453,14 @@ def test_raw_app_reads_a_body_that_arrives_in_pieces(serve):
     )
 
 
+@pytest.mark.rule(2, 7)
 @pytest.mark.points(2)
 @pytest.mark.kata_timeout(30)
 @pytest.mark.parametrize("stop_with", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_graceful_shutdown_under_uvicorn(serve, shared_tmp_path, stop_with):
+def test_graceful_shutdown_under_uvicorn(serve, kata_file, shared_tmp_path, stop_with):
     """Under Uvicorn, stopping the server with a signal runs the shutdown, which writes the report."""
     report_path = shared_tmp_path / "shutdown-report.json"
-    server = serve(env={SHUTDOWN_ENV: str(report_path)})
+    server = serve(command=uvicorn_logging_info(kata_file), env={SHUTDOWN_ENV: str(report_path)})
     how = f"Uvicorn: 2 predictions, then {stop_with.name}"
     with server.client(timeout=5) as http:
         for text in ("good", "hate"):
@@ -365,6 +470,35 @@ def test_graceful_shutdown_under_uvicorn(serve, shared_tmp_path, stop_with):
             )
     assert not report_path.exists(), f"{how}: server still running → expected no report yet, found {report_path.read_text()!r}"
     code = server.stop(stop_with)
-    report = read_report(report_path, how, last_lines(server))
+    report = read_report(report_path, f"{how} (exit code {code})", last_lines(server))
     assert report == {"predictions": 2}, f'{how} → expected {{"predictions": 2}}, got {report}'
-    assert code in (0, -stop_with), f"{how} → expected a clean exit, got exit code {code}. {last_lines(server)}"
+    stop_cleanly(server, stop_with, how)
+
+
+LISTING = "import json, os, sys; print(json.dumps(sorted(os.listdir(sys.argv[1]))))"
+
+
+def files_in(run_command, folder) -> set[str]:
+    """The names in ``folder`` as the learner's side sees it (compiled-bytecode folders left out)."""
+    result = run_command([sys.executable, "-c", LISTING, str(folder)], timeout=20)
+    assert result.returncode == 0, f"listing {folder} failed: {result.stderr.strip()[-200:]}"
+    return set(json.loads(result.stdout)) - {"__pycache__"}
+
+
+@pytest.mark.rule(2, 7)
+@pytest.mark.kata_timeout(40)
+def test_uvicorn_shutdown_without_the_variable_leaves_no_file(serve, kata_file, shared_tmp_path, run_command, monkeypatch):
+    """Under Uvicorn with KATA_SHUTDOWN_FILE unset, SIGTERM writes no file: not in the cwd, TMPDIR or the kata folder."""
+    monkeypatch.delenv(SHUTDOWN_ENV, raising=False)
+    kata_folder_before = files_in(run_command, kata_file.parent)
+    # An empty folder is the server's working directory and its TMPDIR.
+    server = serve(command=uvicorn_logging_info(kata_file), env={"TMPDIR": str(shared_tmp_path)}, cwd=shared_tmp_path)
+    how = f"Uvicorn, {SHUTDOWN_ENV} unset: 1 prediction, then SIGTERM"
+    with server.client(timeout=5) as http:
+        response = http.post("/predict", json={"text": "good"})
+    assert response.status_code == 200, f"{how}: POST /predict → expected 200, got {response.status_code}: {response.text}"
+    stop_cleanly(server, signal.SIGTERM, how)
+    new_here = sorted(files_in(run_command, shared_tmp_path))
+    assert not new_here, f"{how} → expected no file, found {new_here} in the working folder (= TMPDIR)"
+    new_there = sorted(files_in(run_command, kata_file.parent) - kata_folder_before)
+    assert not new_there, f"{how} → expected no file, found {new_there} next to {kata_file.name}"

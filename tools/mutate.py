@@ -270,6 +270,9 @@ def main() -> int:
     for kata in katas:
         if kata is None:
             parser.error("unknown kata")
+        if kata.kind == "tests":  # its reference solution is a test module; its mutants are versions/bugs.toml
+            print(f"{kata.id}: a tests kata; its broken versions (versions/bugs.toml) are its mutants")
+            continue
         try:
             every = kata_mutants(kata, kinds)
         except AuthoredMutantError as exc:

@@ -170,7 +170,7 @@ def _first_line(text: str) -> str:
 def _child(key: str, source: str, tests: Path, module_name: str, folder: Path, write_end: int) -> None:
     """The forked child's whole life: its output to a log, its result to the pipe, then exit."""
     try:
-        os.setpgid(0, 0)  # its own process group, so a timeout ends whatever it started
+        _on_its_own()
         _log_to(folder)
         result = run_version(key, source, tests, module_name, folder)
         os.write(write_end, json.dumps(result).encode("utf-8")[:MAX_RESULT])
@@ -178,6 +178,23 @@ def _child(key: str, source: str, tests: Path, module_name: str, folder: Path, w
         pass
     finally:
         os._exit(0)
+
+
+def _on_its_own() -> None:
+    """A child's first step: a process group of its own, and memory no other process of its uid can read.
+
+    The group lets the parent end whatever the learner's tests started. Not dumpable
+    (``PR_SET_DUMPABLE`` 0), its memory, which holds its version, cannot be read through
+    ``/proc/<pid>/mem`` or ptrace by another child running another version at the same time.
+    """
+    os.setpgid(0, 0)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
+        except (OSError, AttributeError):
+            pass
 
 
 def _log_to(folder: Path) -> None:
@@ -256,15 +273,13 @@ def run_all(versions: dict[str, str], tests: Path, module_name: str, jobs: int, 
     return [results[key] for key in versions]
 
 
-def _end(pid: int, group: bool = True) -> None:
-    """Kill the child (with its process group: whatever its tests started) and reap it."""
-    try:
-        if group:
-            os.killpg(pid, signal.SIGKILL)
-        else:
-            os.kill(pid, signal.SIGKILL)
-    except OSError:
-        pass
+def _end(pid: int) -> None:
+    """Kill the child with its process group (whatever its tests started) and reap it."""
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
     try:
         os.waitpid(pid, 0)
     except ChildProcessError:
@@ -286,7 +301,7 @@ def serve(port: int, tests: Path, module_name: str, scratch: Path) -> None:
 
     def stop(signum: int, frame: Any) -> None:
         for pid in children:
-            _end(pid, group=False)
+            _end(pid)
         os._exit(0)
 
     signal.signal(signal.SIGTERM, stop)
@@ -296,7 +311,7 @@ def serve(port: int, tests: Path, module_name: str, scratch: Path) -> None:
         for pid, started in list(children.items()):
             done, _ = os.waitpid(pid, os.WNOHANG)
             if done or time.monotonic() - started > VERSION_TIMEOUT:
-                _end(pid, group=False)
+                _end(pid)  # what its tests left running goes with it
                 del children[pid]
         if not ready:
             continue
@@ -304,8 +319,9 @@ def serve(port: int, tests: Path, module_name: str, scratch: Path) -> None:
         count += 1
         pid = os.fork()
         if pid == 0:
-            listener.close()
+            listener.close()  # a child must never accept the connection that carries another version
             try:
+                _on_its_own()
                 _answer(connection, tests, module_name, scratch / f"c{count}")
             finally:
                 os._exit(0)

@@ -198,7 +198,7 @@ class KataFixtures:
         except VersionsError as exc:
             pytest.fail(str(exc), pytrace=False)
         host = self.grader.host
-        return LearnerTests(kata_file, versions, runner_for(host, kata), batch=True, cache=self.test_runs)
+        return LearnerTests(kata_file, versions, runner_for(host, kata), cache=self.test_runs)
 
     # -- processes beside the learner's code ------------------------------------------
 

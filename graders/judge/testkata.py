@@ -36,9 +36,8 @@ import pytest
 from graders.host.loader import display_path
 from graders.host.testrun import ENV_VERSIONS, MARKER, VERSION_TIMEOUT, encode_versions
 from graders.judge.access import HostAccess, start_remote_server
-from graders.manifest import Kata
+from graders.manifest import VERSIONS_DIR, Kata
 
-VERSIONS_DIR = "versions"
 WORKING_FILE = "working.py"
 BUGS_FILE = "bugs.toml"
 GIVEN = "given"
@@ -297,15 +296,13 @@ def _no_result(answer: Any) -> str:
 class LearnerTests:
     """The ``learner_tests`` fixture: the learner's test module, and how it does against each version.
 
-    Runs are kept in ``cache`` (shared by every test of the session) under the module's hash,
-    so each version runs once per grading: every version the first time any is needed
-    (``batch``), else each when it is needed.
+    The first time any version's run is needed, every version runs; the runs are kept in
+    ``cache`` (shared by every test of the session) under the module's hash.
     """
 
     path: Path
     versions: AppVersions
     run: Runner
-    batch: bool
     cache: dict[tuple[str, str], VersionRun] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -317,10 +314,9 @@ class LearnerTests:
         self.sources = self.versions.sources()
 
     def results(self, names: list[str]) -> dict[str, VersionRun]:
-        """How the learner's tests did against each named version (run now if not yet)."""
-        missing = [name for name in names if (self.key, name) not in self.cache]
-        if missing:
-            wanted = list(self.sources) if self.batch else missing
+        """How the learner's tests did against each named version."""
+        wanted = [name for name in self.sources if (self.key, name) not in self.cache]
+        if any(name in wanted for name in names):
             ran = self.run(self.path, self.versions.module, {name: self.sources[name] for name in wanted})
             for name in wanted:
                 self.cache[(self.key, name)] = ran.get(name, VersionRun(error="the test run did not report this version"))

@@ -153,6 +153,8 @@ def run_version(key: str, source: str, tests: Path, module_name: str, folder: Pa
         "--import-mode=importlib", "--maxfail=1",
         f"--rootdir={tests.parent}", "-c", str(ini), "-o", "xfail_strict=false", "-W", "ignore::DeprecationWarning",
     ]  # fmt: skip
+    if importlib.util.find_spec("anyio") is not None:
+        arguments += ["-p", "anyio.pytest_plugin"]  # async tests (@pytest.mark.anyio), as in the learner's own runs
     pytest.main(arguments, plugins=[recorder, _timed()])
     return {"version": key, "tests": recorder.tests, "error": recorder.error}
 

@@ -220,6 +220,14 @@ def test_predict_scores_each_word_with_the_given_model(client):
             f" got {response.text}"
         )
 
+@pytest.mark.rule(3)
+def test_predict_refuses_a_body_without_text(client):
+    """POST /predict with a body that is not {"text": <a string>} answers 422 (the given PredictIn, unchanged)."""
+    for body in ({}, {"text": 5}, {"text": None}, {"words": "good"}):
+        response = client.post("/predict", json=body)
+        assert response.status_code == 422, f"POST /predict {json.dumps(body)} → expected 422, got {response.status_code}: {response.text}"
+
+
 @pytest.mark.rule(1, 3)
 def test_no_model_before_startup(learner):
     """Before the lifespan has run, POST /predict answers 503 {"detail": "model not loaded"}."""

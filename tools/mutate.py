@@ -235,7 +235,8 @@ def grade(kata: Kata, mutant: Mutant) -> Outcome:
         command = [sys.executable, "-m", "pytest", str(kata.path), f"--kata-target={Path(folder) / 'solution.py'}",
                    "--no-grade-card", "-p", "no:cacheprovider", "-q", "--kata-timeout=20"]  # fmt: skip
         command += [f"--kata-report={report}"] if mutant.kind == "authored" else ["-x"]
-        completed = subprocess.run(command, cwd=ROOT, capture_output=True, timeout=900)
+        # Its own folder as cwd: a mutant that writes where it should not leaves nothing in the checkout.
+        completed = subprocess.run(command, cwd=folder, capture_output=True, timeout=900)
         if completed.returncode == 0:
             return Outcome(False)
         rules: set[str] = set()

@@ -1,5 +1,7 @@
 """Kata 02 · Path and query parameters: where each lives in the URL, and how FastAPI reads it."""
 
+import math
+
 import pytest
 
 # The same 25 items the README (and the stub) define.
@@ -32,6 +34,7 @@ def ids(page: dict) -> list:
     return [item.get("id") if isinstance(item, dict) else item for item in page["items"]]
 
 
+@pytest.mark.rule(1)
 def test_user_id_is_converted_to_an_int(client):
     """GET /users/42 answers {"user_id": 42}: the path text "42" arrives as the number 42."""
     for user_id in (42, 7):
@@ -46,6 +49,7 @@ def test_user_id_is_converted_to_an_int(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.rule(2)
 def test_user_id_that_is_not_a_number_is_422(client):
     """GET /users/abc answers 422 with an error at path → user_id."""
     for user_id in ("abc", "4.5"):
@@ -59,6 +63,7 @@ def test_user_id_that_is_not_a_number_is_422(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.rule(3)
 def test_users_me_is_matched_before_user_id(client):
     """GET /users/me answers {"user_id": "me"}, not a 422 from trying to read "me" as a number."""
     response = client.get("/users/me")
@@ -70,6 +75,7 @@ def test_users_me_is_matched_before_user_id(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.rule(4)
 def test_items_default_to_skip_0_and_limit_10(client):
     """GET /items with no query string answers skip 0, limit 10 and the first 10 items, unfiltered."""
     page = get_page(client, "/items")
@@ -80,6 +86,7 @@ def test_items_default_to_skip_0_and_limit_10(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.rule(4)
 def test_skip_and_limit_select_a_slice(client):
     """GET /items?skip=3&limit=2 answers items 3 and 4; skip past the end answers no items."""
     cases = {
@@ -99,6 +106,7 @@ def test_skip_and_limit_select_a_slice(client):
         )
 
 
+@pytest.mark.rule(5)
 def test_negative_skip_is_422(client):
     """GET /items?skip=-1 answers 422 with an error at query → skip."""
     for url in ("/items?skip=-1", "/items?skip=abc"):
@@ -110,6 +118,7 @@ def test_negative_skip_is_422(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.rule(6)
 def test_limit_must_be_between_1_and_20(client):
     """limit=0 and limit=21 answer 422 (query → limit); limit=1 and limit=20 are accepted."""
     for limit in (0, 21, -5):
@@ -126,6 +135,7 @@ def test_limit_must_be_between_1_and_20(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.rule(7)
 def test_q_filters_by_name_before_paging(client):
     """GET /items?q=item-2 answers only items whose name contains "item-2"; skip and limit page the matches."""
     cases = {
@@ -141,6 +151,23 @@ def test_q_filters_by_name_before_paging(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.rule(7)
+def test_q_matches_anywhere_in_the_name(client):
+    """q matches in the middle and at the end of a name, not only at its start: ?q=4 answers items 4, 14 and 24."""
+    cases = {
+        "/items?q=4": [4, 14, 24],  # the end of the name
+        "/items?q=m-1&limit=20": [1, *range(10, 20)],  # the middle
+        "/items?q=tem&limit=20": list(range(20)),  # the middle of every name
+        "/items?q=-2&skip=1": [20, 21, 22, 23, 24],  # the middle and the end
+        "/items?q=red": [],  # a tag is not a name
+    }
+    for url, expected in cases.items():
+        page = get_page(client, url)
+        assert ids(page) == expected, f"GET {url} → expected ids {expected}, got ids {ids(page)}"
+
+
+@pytest.mark.points(2)
+@pytest.mark.rule(8)
 def test_tag_can_be_repeated(client):
     """GET /items?tag=red&tag=blue answers the items tagged red or blue; it combines with q."""
     cases = {
@@ -155,7 +182,23 @@ def test_tag_can_be_repeated(client):
         assert ids(page) == expected, f"GET {url} → expected ids {expected}, got ids {ids(page)}{ignored}"
 
 
+@pytest.mark.rule(8)
+def test_tag_matches_whole_tags_before_paging(client):
+    """?tag=re matches no item (tags match whole), and ?tag=green&skip=2&limit=3 pages through the green items."""
+    green = [i for i in range(25) if i % 3 == 1]
+    cases = {
+        "/items?tag=re": [],
+        "/items?tag=Red": [],
+        "/items?tag=green&skip=2&limit=3": green[2:5],
+        "/items?tag=blue&tag=green&skip=10&limit=20": [i for i in range(25) if i % 3 != 0][10:],
+    }
+    for url, expected in cases.items():
+        page = get_page(client, url)
+        assert ids(page) == expected, f"GET {url} → expected ids {expected}, got ids {ids(page)}"
+
+
 @pytest.mark.points(2)
+@pytest.mark.rule(9)
 def test_model_name_accepts_only_the_three_models(client):
     """GET /models/resnet answers {"model_name": "resnet"}; /models/vgg answers 422 at path → model_name."""
     for name in MODELS:
@@ -193,6 +236,30 @@ def _resolve(schema: dict, document: dict) -> dict:
     return schema
 
 
+def integer_bounds(schema: dict) -> tuple[int | None, int | None]:
+    """The smallest and largest whole number a schema allows, whichever keyword states each bound.
+
+    For whole numbers ``minimum: 0`` and ``exclusiveMinimum: -1`` mean the same; so do
+    ``maximum: 20`` and ``exclusiveMaximum: 21`` (also the older boolean form of OpenAPI 3.0).
+    """
+    def number(value) -> float | None:
+        return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+    lows, highs = [], []
+    minimum, maximum = number(schema.get("minimum")), number(schema.get("maximum"))
+    exclusive_min, exclusive_max = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
+    if minimum is not None:
+        lows.append(math.floor(minimum) + 1 if exclusive_min is True else math.ceil(minimum))
+    if maximum is not None:
+        highs.append(math.ceil(maximum) - 1 if exclusive_max is True else math.floor(maximum))
+    if number(exclusive_min) is not None:
+        lows.append(math.floor(exclusive_min) + 1)
+    if number(exclusive_max) is not None:
+        highs.append(math.ceil(exclusive_max) - 1)
+    return (max(lows) if lows else None, min(highs) if highs else None)
+
+
+@pytest.mark.rule(10)
 def test_openapi_documents_where_each_parameter_lives(client):
     """/openapi.json lists skip, limit, q and tag as query parameters with their bounds, and the path parameters' types."""
     response = client.get("/openapi.json")
@@ -213,14 +280,19 @@ def test_openapi_documents_where_each_parameter_lives(client):
         )
     skip = _resolve(items["skip"].get("schema", {}), document)
     limit = _resolve(items["limit"].get("schema", {}), document)
+    q = _resolve(items["q"].get("schema", {}), document)
     tag = _resolve(items["tag"].get("schema", {}), document)
-    assert (skip.get("type"), skip.get("minimum"), skip.get("default")) == ("integer", 0, 0), (
-        f"GET /openapi.json → expected skip as an integer, minimum 0, default 0; got {skip}"
+    assert (skip.get("type"), integer_bounds(skip), skip.get("default")) == ("integer", (0, None), 0), (
+        f"GET /openapi.json → expected skip as an integer from 0 up, default 0; got {skip}"
     )
-    assert (limit.get("type"), limit.get("minimum"), limit.get("maximum"), limit.get("default")) == (
-        "integer", 1, 20, 10,
-    ), f"GET /openapi.json → expected limit as an integer, minimum 1, maximum 20, default 10; got {limit}"
-    assert tag.get("type") == "array", f"GET /openapi.json → expected tag as an array (a repeatable parameter), got {tag}"
+    assert (limit.get("type"), integer_bounds(limit), limit.get("default")) == ("integer", (1, 20), 10), (
+        f"GET /openapi.json → expected limit as an integer from 1 to 20, default 10; got {limit}"
+    )
+    assert q.get("type") == "string", f"GET /openapi.json → expected q as a string, got {q}"
+    tag_items = _resolve(tag.get("items", {}), document)
+    assert tag.get("type") == "array" and tag_items.get("type") == "string", (
+        f"GET /openapi.json → expected tag as an array of strings (a repeatable parameter), got {tag}"
+    )
 
     user_id = parameters("/users/{user_id}").get("user_id", {})
     assert user_id.get("in") == "path" and _resolve(user_id.get("schema", {}), document).get("type") == "integer", (

@@ -80,6 +80,7 @@ def assert_rejected(response, sent: str) -> None:
     )
 
 
+@pytest.mark.rule(3)
 @pytest.mark.points(2)
 def test_login_returns_a_bearer_token(client):
     """POST /token with alice's right password answers 200 with an access_token and token_type "bearer"."""
@@ -97,6 +98,7 @@ def test_login_returns_a_bearer_token(client):
     )
 
 
+@pytest.mark.rule(4)
 @pytest.mark.points(2)
 def test_token_is_a_signed_jwt_with_sub_and_exp(client, learner, clock):
     """The token is an HS256 JWT signed with SECRET_KEY: sub = the username, exp = login time + 30 minutes."""
@@ -120,17 +122,62 @@ def test_token_is_a_signed_jwt_with_sub_and_exp(client, learner, clock):
         f"({LIFETIME_MINUTES} minutes later; ACCESS_TOKEN_EXPIRE_MINUTES = {learner.value('ACCESS_TOKEN_EXPIRE_MINUTES')}), "
         f"got {claims}"
     )
-    leaked = [value for value in claims.values() if isinstance(value, str) and "wonderland" in value]
-    assert "hashed_password" not in claims and not leaked, (
-        f"POST /token as alice → the token carries password material anyone can read: {claims}"
+
+
+# The claims a token may carry (README rule 4): sub and exp, and the registered iat, nbf, iss and jti.
+ALLOWED_CLAIMS = {"sub", "exp", "iat", "nbf", "iss", "jti"}
+
+
+def secret_pieces(password: str, stored_hash: str) -> set[str]:
+    """The password, the stored hash, and each run of 8 or more letters and digits in the hash
+    (its salt, its digest, whatever the format puts between its separators)."""
+    return {password, stored_hash, *re.findall(r"[A-Za-z0-9]{8,}", stored_hash)}
+
+
+def strings_in(value) -> list[str]:
+    """Every string inside a claim's value (nested lists and objects included), numbers as text."""
+    if isinstance(value, dict):
+        return [text for key, item in value.items() for text in (str(key), *strings_in(item))]
+    if isinstance(value, list):
+        return [text for item in value for text in strings_in(item)]
+    return [str(value)]
+
+
+@pytest.mark.rule(4)
+@pytest.mark.points(2)
+def test_token_holds_no_secret_material(client, learner):
+    """The token carries only sub, exp (and iat, nbf, iss, jti), none of them holding the password, the hash or its salt."""
+    password = "tea-party-at-four"
+    stored = learner.call("hash_password", password)
+    learner.set_item("fake_users_db", "alice", "hashed_password", value=stored)
+    token = token_for(client, "alice", password)
+    try:
+        claims = jwt.decode(token, learner.value("SECRET_KEY"), algorithms=[learner.value("ALGORITHM")])
+        header = jwt.get_unverified_header(token)
+    except Exception as exc:
+        pytest.fail(f"POST /token as alice → the token does not verify with SECRET_KEY: {exc}", pytrace=False)
+    extra = sorted(set(claims) - ALLOWED_CLAIMS)
+    assert not extra, (
+        f"POST /token as alice → the token carries the claims {extra}, anyone can read them; "
+        f"only {sorted(ALLOWED_CLAIMS)} are allowed: {claims}"
     )
+    pieces = secret_pieces(password, stored)
+    for where, fields in (("claim", claims), ("header field", header)):
+        for name, value in fields.items():
+            leaked = sorted(piece for piece in pieces for text in strings_in(value) if piece in text)
+            assert not leaked, (
+                f"POST /token as alice → the token's {where} {name!r} holds her password or a piece of her "
+                f"stored hash ({short(leaked[0])}), which anyone holding the token can read"
+            )
 
 
+@pytest.mark.rule(3)
 def test_wrong_password_is_refused_with_401(client):
     """POST /token with a wrong password answers 401 with WWW-Authenticate: Bearer."""
     assert_rejected(login(client, "alice", "looking-glass"), "POST /token as alice with a wrong password")
 
 
+@pytest.mark.rule(3)
 def test_unknown_user_gets_the_same_answer_as_a_wrong_password(client):
     """POST /token for a user who does not exist answers the same 401 as a wrong password."""
     unknown = login(client, "mallory", "wonderland")
@@ -142,6 +189,7 @@ def test_unknown_user_gets_the_same_answer_as_a_wrong_password(client):
     )
 
 
+@pytest.mark.rule(3)
 def test_refused_login_says_incorrect_username_or_password(client):
     """A refused POST /token answers the body {"detail": "Incorrect username or password"}."""
     expected = {"detail": "Incorrect username or password"}
@@ -151,6 +199,7 @@ def test_refused_login_says_incorrect_username_or_password(client):
         assert json_of(response) == expected, f"POST /token as {what} → expected the body {expected}, got {response.text}"
 
 
+@pytest.mark.rule(5)
 @pytest.mark.points(2)
 def test_users_me_returns_the_logged_in_user(client):
     """GET /users/me with the token from POST /token answers that user: username, full_name, email only."""
@@ -165,6 +214,7 @@ def test_users_me_returns_the_logged_in_user(client):
         )
 
 
+@pytest.mark.rule(5)
 def test_users_me_accepts_a_token_signed_with_the_secret_key(client, learner):
     """GET /users/me accepts any unexpired token signed with SECRET_KEY and ALGORITHM."""
     token = forge(learner, {"sub": "bob", "exp": soon()})
@@ -178,11 +228,13 @@ def test_users_me_accepts_a_token_signed_with_the_secret_key(client, learner):
     )
 
 
+@pytest.mark.rule(6)
 def test_missing_token_is_401(client):
     """GET /users/me without a token answers 401 with WWW-Authenticate: Bearer."""
     assert_rejected(client.get("/users/me"), "GET /users/me without an Authorization header")
 
 
+@pytest.mark.rule(6)
 def test_malformed_token_is_401(client):
     """GET /users/me with a token that is not a JWT answers 401, not 500."""
     for header in ("Bearer not-a-jwt", "Bearer a.b.c", "Bearer e30.e30.", "Bearer ", "Basic YWxpY2U6d29uZGVybGFuZA=="):
@@ -190,6 +242,7 @@ def test_malformed_token_is_401(client):
         assert_rejected(response, f"GET /users/me with Authorization: {header!r}")
 
 
+@pytest.mark.rule(6)
 @pytest.mark.points(2)
 def test_tampered_token_is_401(client):
     """A real token whose payload or signature was changed answers 401."""
@@ -204,6 +257,7 @@ def test_tampered_token_is_401(client):
     assert_rejected(me(client, bad_signature), "GET /users/me with alice's token, one signature character changed")
 
 
+@pytest.mark.rule(6)
 @pytest.mark.points(2)
 def test_unsigned_alg_none_token_is_401(client):
     """A token with "alg": "none" and no signature answers 401."""
@@ -213,6 +267,7 @@ def test_unsigned_alg_none_token_is_401(client):
         assert_rejected(me(client, token), f'GET /users/me with an unsigned token ("alg": "{alg}") for alice')
 
 
+@pytest.mark.rule(6)
 @pytest.mark.points(2)
 def test_token_signed_with_another_secret_is_401(client, learner):
     """A token signed with a secret other than SECRET_KEY answers 401."""
@@ -220,18 +275,21 @@ def test_token_signed_with_another_secret_is_401(client, learner):
     assert_rejected(me(client, token), "GET /users/me with a token for alice signed with the wrong secret")
 
 
+@pytest.mark.rule(6)
 def test_token_signed_with_another_algorithm_is_401(client, learner):
     """A token signed with SECRET_KEY but HS512 instead of ALGORITHM answers 401 (the algorithm is pinned)."""
     token = forge(learner, {"sub": "alice", "exp": soon()}, algorithm="HS512")
     assert_rejected(me(client, token), "GET /users/me with a token for alice signed with HS512 instead of HS256")
 
 
+@pytest.mark.rule(6)
 def test_token_for_no_known_user_is_401(client, learner):
     """A correctly signed token whose sub is missing or names no user answers 401."""
     for claims, what in (({"sub": "mallory", "exp": soon()}, "sub=mallory, who does not exist"), ({"exp": soon()}, "no sub")):
         assert_rejected(me(client, forge(learner, claims)), f"GET /users/me with a signed token with {what}")
 
 
+@pytest.mark.rule(6)
 def test_every_rejected_token_gets_the_same_answer(client, learner, clock):
     """Every token /users/me refuses (not a JWT, bad signature, unknown sub, expired) gets the same 401 body."""
     with clock.travel(START) as moved:
@@ -256,15 +314,23 @@ def test_every_rejected_token_gets_the_same_answer(client, learner, clock):
     )
 
 
+@pytest.mark.rule(1)
 def test_plain_text_password_in_the_store_is_refused(client, learner):
-    """A stored hashed_password that is not a hash (a plain-text password) lets nobody log in: 401, not 200 or 500."""
+    """A stored hashed_password that is not a hash (a plain-text password, a broken one) lets nobody log in: 401, not 200 or 500."""
     learner.set_item("fake_users_db", "alice", "hashed_password", value="wonderland")
     assert_rejected(
         login(client, "alice", "wonderland"),
         "POST /token as alice/wonderland after her stored hashed_password was set to the plain text 'wonderland'",
     )
+    for broken in ("", "$", "wonderland$wonderland$wonderland", "scrypt$zz$zz", "pbkdf2_sha256$x$y$z"):
+        learner.set_item("fake_users_db", "alice", "hashed_password", value=broken)
+        assert_rejected(
+            login(client, "alice", "wonderland"),
+            f"POST /token as alice/wonderland after her stored hashed_password was set to {broken!r}",
+        )
 
 
+@pytest.mark.rule(6)
 @pytest.mark.points(2)
 def test_token_expires_after_its_lifetime(client, clock):
     """A token works until 30 minutes (ACCESS_TOKEN_EXPIRE_MINUTES) have passed, then answers 401."""
@@ -281,6 +347,7 @@ def test_token_expires_after_its_lifetime(client, clock):
         assert_rejected(me(client, token), "GET /users/me with alice's token 30 s after it expired")
 
 
+@pytest.mark.rule(1)
 @pytest.mark.points(2)
 def test_store_holds_hashes_not_passwords(learner):
     """fake_users_db keeps a hash for each user, never the password, and verify_password accepts it."""
@@ -299,6 +366,7 @@ def test_store_holds_hashes_not_passwords(learner):
         )
 
 
+@pytest.mark.rule(1)
 def test_hash_password_is_salted(learner):
     """hash_password gives a new hash each time, and verify_password accepts only the right password."""
     password = "correct horse battery staple"
@@ -314,6 +382,7 @@ def test_hash_password_is_salted(learner):
     )
 
 
+@pytest.mark.rule(2)
 def test_login_checks_the_stored_hash(client, learner):
     """POST /token checks the password against the hash in fake_users_db at the time of the request."""
     new_hash = learner.call("hash_password", "through-the-looking-glass")
@@ -332,6 +401,7 @@ def test_login_checks_the_stored_hash(client, learner):
     )
 
 
+@pytest.mark.rule(7)
 def test_openapi_declares_the_password_flow(client):
     """/openapi.json declares an OAuth2 password flow with tokenUrl "token" protecting GET /users/me."""
     schema = json_of(client.get("/openapi.json")) or {}

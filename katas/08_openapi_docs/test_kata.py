@@ -166,6 +166,7 @@ def page_title(page: str) -> str:
 # -- where the docs are served --------------------------------------------------------------
 
 
+@pytest.mark.rule(1)
 def test_schema_is_served_under_api(client):
     """GET /api/openapi.json answers 200 with the OpenAPI schema of the book API."""
     schema = fetch_schema(client, SCHEMA_URL)
@@ -175,6 +176,7 @@ def test_schema_is_served_under_api(client):
         get_operation(schema, method, path)
 
 
+@pytest.mark.rule(2)
 @pytest.mark.parametrize("old", OLD_ADDRESSES)
 def test_old_address_answers_404(client, old):
     """Nothing is left at the old docs address: it answers 404."""
@@ -206,11 +208,33 @@ def check_docs_page(client, url: str, viewer: str, marker: str) -> None:
     assert schema.status_code == 200, f"GET {url} → the page loads {SCHEMA_URL}, which answers {schema.status_code}"
 
 
+@pytest.mark.rule(2)
+def test_swagger_ui_oauth2_helper_is_off_or_under_api_docs(client):
+    """Swagger UI's OAuth2 helper page is switched off, or served under /api/docs/ where the page points."""
+    response = client.get("/api/docs")
+    assert response.status_code == 200, (
+        f"GET /api/docs → expected 200 with Swagger UI, got {response.status_code}: {response.text.strip()[:120]}"
+    )
+    named = re.findall(r"""oauth2RedirectUrl\s*:[^\n]*?["']([^"'\s]+)["']""", response.text)
+    for url in named:
+        path = urlsplit(url).path
+        assert path.startswith("/api/docs/"), (
+            f"GET /api/docs → Swagger UI's OAuth2 helper page is {path}: move it under /api/docs/ or switch it off"
+        )
+        helper = client.get(path)
+        assert helper.status_code == 200, (
+            f"GET /api/docs names the OAuth2 helper page {path}, which answers {helper.status_code}: "
+            "serve it there or switch it off"
+        )
+
+
+@pytest.mark.rule(1)
 def test_swagger_ui_is_served_at_api_docs(client):
     """GET /api/docs serves Swagger UI for "Kata Library", loading /api/openapi.json."""
     check_docs_page(client, "/api/docs", "Swagger UI", "swagger-ui")
 
 
+@pytest.mark.rule(1)
 def test_redoc_is_served_at_api_redoc(client):
     """GET /api/redoc serves ReDoc for "Kata Library", loading /api/openapi.json."""
     check_docs_page(client, "/api/redoc", "ReDoc", "redoc")
@@ -219,6 +243,7 @@ def test_redoc_is_served_at_api_redoc(client):
 # -- what the schema says about the API -----------------------------------------------------
 
 
+@pytest.mark.rule(3)
 def test_info_names_and_versions_the_api(client):
     """The schema's info is titled "Kata Library", version "1.2.0"."""
     info = get_schema(client).get("info") or {}
@@ -228,6 +253,7 @@ def test_info_names_and_versions_the_api(client):
     )
 
 
+@pytest.mark.rule(3)
 def test_info_describes_the_api(client):
     """The schema's info has a description of the API."""
     info = get_schema(client).get("info") or {}
@@ -237,6 +263,7 @@ def test_info_describes_the_api(client):
     )
 
 
+@pytest.mark.rule(3)
 def test_info_has_contact_and_license(client):
     """The schema's info names the contact "Kata Library team" (url or email) and the MIT license."""
     info = get_schema(client).get("info") or {}
@@ -250,6 +277,7 @@ def test_info_has_contact_and_license(client):
     )
 
 
+@pytest.mark.rule(3)
 def test_license_gives_identifier_or_url(client):
     """The MIT license in the schema's info gives its SPDX identifier "MIT" or a url."""
     license_info = get_schema(client).get("info", {}).get("license") or {}
@@ -258,6 +286,7 @@ def test_license_gives_identifier_or_url(client):
     )
 
 
+@pytest.mark.rule(4)
 def test_books_tag_has_a_description(client):
     """The schema lists the "books" tag with a description."""
     tags = get_schema(client).get("tags") or []
@@ -269,6 +298,7 @@ def test_books_tag_has_a_description(client):
     )
 
 
+@pytest.mark.rule(4)
 @pytest.mark.parametrize(("method", "path"), BOOK_ROUTES, ids=["GET /books/{book_id}", "POST /books"])
 def test_book_route_is_tagged_books(client, method, path):
     """The route is tagged "books"."""
@@ -277,6 +307,7 @@ def test_book_route_is_tagged_books(client, method, path):
     assert "books" in tags, f"openapi.json → expected {method.upper()} {path} tagged 'books', got tags {tags}"
 
 
+@pytest.mark.rule(5)
 @pytest.mark.parametrize(("method", "path"), BOOK_ROUTES, ids=["GET /books/{book_id}", "POST /books"])
 def test_book_route_has_summary_and_description(client, method, path):
     """The route has the README's summary and a description of its own."""
@@ -291,6 +322,7 @@ def test_book_route_has_summary_and_description(client, method, path):
     )
 
 
+@pytest.mark.rule(6)
 @pytest.mark.points(2)
 def test_not_found_is_documented_with_a_model(client):
     """GET /books/{book_id} documents its 404: "Book not found", a JSON body with a string detail."""
@@ -305,6 +337,7 @@ def test_not_found_is_documented_with_a_model(client):
     )
 
 
+@pytest.mark.rule(6, 9)
 def test_real_not_found_matches_the_documented_one(client):
     """GET /books/999 answers the documented 404 {"detail": "Book not found"}."""
     schema = get_schema(client)
@@ -316,6 +349,7 @@ def test_real_not_found_matches_the_documented_one(client):
     )
 
 
+@pytest.mark.rule(7)
 @pytest.mark.points(2)
 def test_post_books_documents_the_dune_example(client):
     """POST /books documents the request example {"title": "Dune", "author": "Frank Herbert", "year": 1965}."""
@@ -325,24 +359,33 @@ def test_post_books_documents_the_dune_example(client):
     )
 
 
+@pytest.mark.rule(7, 9)
 def test_documented_example_is_accepted(client):
-    """The documented Dune example, sent to POST /books, answers 201 with the book and its new id."""
+    """The documented Dune example, sent to POST /books twice, answers 201 with a new id each time; no year answers 422."""
     found = request_examples(get_schema(client))
     assert EXAMPLE in found, (
         f"openapi.json → expected the Dune example documented for POST /books, got {found or 'none'}"
     )
-    response = client.post("/books", json=EXAMPLE)
-    assert response.status_code == 201, (
-        f"POST /books {EXAMPLE} (the documented example) → expected 201, got {response.status_code}: {response.text}"
-    )
-    book = json_or_none(response)
-    assert isinstance(book, dict) and isinstance(book.get("id"), int) and book == {**EXAMPLE, "id": book["id"]}, (
-        f"POST /books {EXAMPLE} → expected the book back with a numeric id, got {response.text}"
-    )
-    fetched = client.get(f"/books/{book['id']}")
-    assert fetched.status_code == 200 and json_or_none(fetched) == book, (
-        f"GET /books/{book['id']} after POST /books → expected {book}, got {fetched.status_code}: {fetched.text}"
-    )
+    added = []
+    for _ in range(2):
+        response = client.post("/books", json=EXAMPLE)
+        assert response.status_code == 201, (
+            f"POST /books {EXAMPLE} (the documented example) → expected 201, got {response.status_code}: {response.text}"
+        )
+        book = json_or_none(response)
+        assert isinstance(book, dict) and isinstance(book.get("id"), int) and book == {**EXAMPLE, "id": book["id"]}, (
+            f"POST /books {EXAMPLE} → expected the book back with a numeric id, got {response.text}"
+        )
+        added.append(book)
+    assert added[0]["id"] != added[1]["id"], f"POST /books twice → expected two new ids, got {added}"
+    for book in added:
+        fetched = client.get(f"/books/{book['id']}")
+        assert fetched.status_code == 200 and json_or_none(fetched) == book, (
+            f"GET /books/{book['id']} after POST /books → expected {book}, got {fetched.status_code}: {fetched.text}"
+        )
+    partial = {key: value for key, value in EXAMPLE.items() if key != "year"}
+    response = client.post("/books", json=partial)
+    assert response.status_code == 422, f"POST /books {partial} (no year) → expected 422, got {response.status_code}: {response.text}"
 
 
 def whole_examples(schema: dict, media: dict) -> list:
@@ -368,6 +411,7 @@ def whole_examples(schema: dict, media: dict) -> list:
     return found
 
 
+@pytest.mark.rule(7)
 def test_documented_book_examples_have_an_id(client):
     """Any example documented for the book a route returns is a whole book, with its id.
 
@@ -388,6 +432,7 @@ def test_documented_book_examples_have_an_id(client):
             )
 
 
+@pytest.mark.rule(8)
 @pytest.mark.points(2)
 def test_health_works_but_is_hidden(client):
     """GET /health answers 200 {"status": "ok"} but is not in the schema."""

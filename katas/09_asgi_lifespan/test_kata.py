@@ -74,9 +74,8 @@ def uvicorn_logging_info(kata_file) -> list[str]:
 SHUTDOWN_COMPLETE = "Application shutdown complete"
 
 
-def stop_cleanly(server, stop_with: signal.Signals, how: str) -> None:
-    """Stop the server with ``stop_with``: the lifespan's shutdown must complete and the process end by itself."""
-    code = server.stop(stop_with)
+def check_clean_stop(server, code: int | None, stop_with: signal.Signals, how: str) -> None:
+    """After ``server.stop(stop_with)`` gave ``code``: the shutdown completed and the process ended by itself."""
     output = server.output()
     assert "Application shutdown failed" not in output, f"{how} → the shutdown raised. {last_lines(server)}"
     assert code in (0, -stop_with), f"{how} → expected a clean exit, got exit code {code}. {last_lines(server)}"
@@ -220,6 +219,14 @@ def test_predict_scores_each_word_with_the_given_model(client):
             f'POST /predict {{"text": "{word}"}} → expected {{"score": {weight}}} (the given model, unchanged),'
             f" got {response.text}"
         )
+
+@pytest.mark.rule(3)
+def test_predict_refuses_a_body_without_text(client):
+    """POST /predict with a body that is not {"text": <a string>} answers 422 (the given PredictIn, unchanged)."""
+    for body in ({}, {"text": 5}, {"text": None}, {"words": "good"}):
+        response = client.post("/predict", json=body)
+        assert response.status_code == 422, f"POST /predict {json.dumps(body)} → expected 422, got {response.status_code}: {response.text}"
+
 
 @pytest.mark.rule(1, 3)
 def test_no_model_before_startup(learner):
@@ -472,7 +479,7 @@ def test_graceful_shutdown_under_uvicorn(serve, kata_file, shared_tmp_path, stop
     code = server.stop(stop_with)
     report = read_report(report_path, f"{how} (exit code {code})", last_lines(server))
     assert report == {"predictions": 2}, f'{how} → expected {{"predictions": 2}}, got {report}'
-    stop_cleanly(server, stop_with, how)
+    check_clean_stop(server, code, stop_with, how)
 
 
 LISTING = "import json, os, sys; print(json.dumps(sorted(os.listdir(sys.argv[1]))))"
@@ -497,7 +504,7 @@ def test_uvicorn_shutdown_without_the_variable_leaves_no_file(serve, kata_file, 
     with server.client(timeout=5) as http:
         response = http.post("/predict", json={"text": "good"})
     assert response.status_code == 200, f"{how}: POST /predict → expected 200, got {response.status_code}: {response.text}"
-    stop_cleanly(server, signal.SIGTERM, how)
+    check_clean_stop(server, server.stop(signal.SIGTERM), signal.SIGTERM, how)
     new_here = sorted(files_in(run_command, shared_tmp_path))
     assert not new_here, f"{how} → expected no file, found {new_here} in the working folder (= TMPDIR)"
     new_there = sorted(files_in(run_command, kata_file.parent) - kata_folder_before)

@@ -37,7 +37,10 @@ def verify_password(password: str, hashed_password: str) -> bool:
     parts = hashed_password.split("$")
     if len(parts) != 4 or parts[0] != "pbkdf2_sha256":
         return False
-    rounds, salt, digest = int(parts[1]), base64.b64decode(parts[2]), base64.b64decode(parts[3])
+    try:  # a broken entry in the store matches no password (README rule 1), it does not raise
+        rounds, salt, digest = int(parts[1]), base64.b64decode(parts[2]), base64.b64decode(parts[3])
+    except ValueError:
+        return False
     candidate = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, rounds)
     return hmac.compare_digest(candidate, digest)
 

@@ -127,3 +127,38 @@ def lag_probe(context: Any, port: int, ping: str, slow: str, pause: float, timeo
             return {"idle": idle, "slow": await pending, "pings": pings}
 
     return asyncio.run(run())
+
+
+
+# -- a burst with every worker thread taken ---------------------------------------------------------
+#
+# Whether a route waits on the event loop or in a worker thread shows only when the threads run out.
+# Starlette runs plain `def` routes (and run_in_threadpool) through anyio's default thread limiter
+# (40 threads). Here the app runs in this probe's own event loop (a raw ASGI conversation through
+# httpx's ASGITransport), the probe takes every thread of that loop's limiter itself, for
+# ``hold`` seconds, and only then sends the burst: no guessing whether the threads were busy.
+
+
+def burst_with_threads_taken(context: Any, path: str, count: int, threads: int, hold: float) -> dict[str, Any]:
+    """Limit the loop's worker threads to ``threads``, keep all of them busy for ``hold`` seconds,
+    then send ``count`` GET ``path`` at once to the app. Each answer (as ``concurrent_gets`` gives
+    them) and the seconds the burst took."""
+    import anyio.to_thread
+    import httpx
+
+    async def run() -> dict[str, Any]:
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = threads
+        transport = httpx.ASGITransport(app=context.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://kata", timeout=hold + 8) as client:
+            warm = await _timed_get(client, path)
+            holders = [asyncio.create_task(anyio.to_thread.run_sync(time.sleep, hold)) for _ in range(threads)]
+            while limiter.borrowed_tokens < threads:
+                await asyncio.sleep(0.005)
+            start = time.perf_counter()
+            answers = await asyncio.gather(*(_timed_get(client, path) for _ in range(count)))
+            seconds = time.perf_counter() - start
+            await asyncio.gather(*holders)
+        return {"first": warm, "answers": list(answers), "seconds": seconds}
+
+    return asyncio.run(run())

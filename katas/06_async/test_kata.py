@@ -25,6 +25,8 @@ IO_BURST_LIMIT = 1.0  # overlapping: 0.21-0.34 s measured; one after another: 10
 PING_LAG_LIMIT = 0.3  # free event loop: 0.002-0.11 s measured; blocked: 0.95-1.0 s
 CONCURRENT_REPORTS = 3
 REPORT_BURST_LIMIT = 2.0  # in threads: 1.0-1.11 s measured; one after another: 3 × 1.0 = 3.0 s
+BUSY_THREADS = 4  # the worker threads the probe takes before a GET /io burst ...
+BUSY_SECONDS = 2.0  # ... for this long: a /io that needs a thread waits at least this long
 PROBE_PAUSE = 0.02  # pause between two GET /ping of the event-loop probe
 CLIENT_TIMEOUT = 8.0
 
@@ -72,11 +74,13 @@ def check_ok(response, path: str, expected: dict) -> None:
     assert body == expected, f"GET {path} → expected {expected}, got {response.text}"
 
 
+@pytest.mark.rule(1)
 def test_ping_answers_pong(client):
     """GET /ping answers 200 with {"ping": "pong"}."""
     check_ok(client.get("/ping"), "/ping", {"ping": "pong"})
 
 
+@pytest.mark.rule(1, 2, 3)
 def test_routes_are_documented_as_get(client):
     """/openapi.json keeps the app's title "Kata Async" and documents GET /ping, /io and /report."""
     response = client.get("/openapi.json")
@@ -89,6 +93,7 @@ def test_routes_are_documented_as_get(client):
     assert not missing, f"GET /openapi.json → expected GET routes {missing} in paths, got {sorted(paths)}"
 
 
+@pytest.mark.rule(2)
 def test_io_waits_then_answers(client):
     """GET /io waits about 0.2 s, then answers {"waited": 0.2}."""
     start = time.perf_counter()
@@ -100,6 +105,7 @@ def test_io_waits_then_answers(client):
     )
 
 
+@pytest.mark.rule(2)
 @pytest.mark.points(2)
 @pytest.mark.kata_timeout(30)
 def test_concurrent_io_requests_overlap(learner, serve):
@@ -116,6 +122,22 @@ def test_concurrent_io_requests_overlap(learner, serve):
     )
 
 
+@pytest.mark.rule(2)
+@pytest.mark.kata_timeout(30)
+def test_io_holds_no_worker_thread_while_it_waits(learner):
+    """With every worker thread busy, ten GET /io still answer in about one wait: /io waits on the event loop."""
+    burst = learner.probe("burst_with_threads_taken", "/io", CONCURRENT_IO, BUSY_THREADS, BUSY_SECONDS)
+    check_answer(burst["first"], {"waited": IO_SECONDS})
+    for answer in burst["answers"]:
+        check_answer(answer, {"waited": IO_SECONDS})
+    seconds = burst["seconds"]
+    assert seconds <= IO_BURST_LIMIT, (
+        f"{CONCURRENT_IO} GET /io with every worker thread busy took {seconds:.2f} s (limit {IO_BURST_LIMIT:g} s):"
+        " /io waited for a thread. Make it async def and await asyncio.sleep"
+    )
+
+
+@pytest.mark.rule(3)
 def test_report_answers_with_blocking_io_result(client, learner):
     """GET /report calls blocking_io() once (about 1 s) and answers {"report": "report ready"}."""
     spy_on_blocking_io(learner, call_through=True)
@@ -131,6 +153,7 @@ def test_report_answers_with_blocking_io_result(client, learner):
     )
 
 
+@pytest.mark.rule(3)
 def test_blocking_io_runs_off_the_event_loop(client, learner):
     """GET /report runs blocking_io() in a worker thread, never on the event loop's own thread."""
     spy_on_blocking_io(learner, call_through=False)
@@ -145,6 +168,7 @@ def test_blocking_io_runs_off_the_event_loop(client, learner):
     )
 
 
+@pytest.mark.rule(1, 3)
 @pytest.mark.points(2)
 @pytest.mark.kata_timeout(30)
 def test_server_answers_ping_while_report_runs(learner, serve):
@@ -167,6 +191,7 @@ def test_server_answers_ping_while_report_runs(learner, serve):
     )
 
 
+@pytest.mark.rule(3)
 @pytest.mark.kata_timeout(30)
 def test_reports_run_side_by_side(learner, serve):
     """Three GET /report sent at once finish in about one blocking_io() time, not three in a row."""

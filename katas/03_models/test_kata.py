@@ -1,6 +1,7 @@
 """Kata 03 · Pydantic models: validation in, filtering out, and the JSON Schema in the docs."""
 
 import copy
+import math
 
 import pytest
 from fastapi.exceptions import ResponseValidationError
@@ -79,6 +80,7 @@ def expect_422_at(client, sent: dict, location: list, why: str) -> None:
     )
 
 
+@pytest.mark.rule(1)
 def test_create_answers_201(client):
     """POST /users with a valid user answers 201 Created."""
     response = send(client, "POST", "/users", str(ADA), json=ADA)
@@ -86,6 +88,7 @@ def test_create_answers_201(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.rule(1, 2)
 def test_create_answers_the_user_with_its_new_id(client):
     """POST /users answers the user with id 1 (then 2, …), its username, age and nested address."""
     for user, user_id in ((ADA, 1), (GRACE, 2)):
@@ -98,6 +101,7 @@ def test_create_answers_the_user_with_its_new_id(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.rule(3)
 def test_create_never_answers_the_password(client):
     """The answer to POST /users has no password field at all."""
     response = create(client, ADA)
@@ -106,6 +110,7 @@ def test_create_never_answers_the_password(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.rule(3, 4)
 def test_read_answers_the_stored_user_without_password(client):
     """GET /users/2 answers the second user created, with no password field."""
     create(client, ADA)
@@ -121,6 +126,7 @@ def test_read_answers_the_stored_user_without_password(client):
         )
 
 
+@pytest.mark.rule(4)
 def test_read_unknown_user_is_404(client):
     """GET /users/99 answers 404 when no such user was created."""
     create(client, ADA)
@@ -131,6 +137,7 @@ def test_read_unknown_user_is_404(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.rule(4)
 def test_unknown_user_404_says_so_in_detail(client):
     """GET /users/99 answers 404 {"detail": <your message>}, not the "Not Found" of an unknown URL."""
     response = send(client, "GET", "/users/99", "")
@@ -147,6 +154,28 @@ def test_unknown_user_404_says_so_in_detail(client):
     )
 
 
+@pytest.mark.points(2)
+@pytest.mark.rule(5)
+def test_every_field_is_required(client):
+    """A body without username, without password or without age answers 422 at that field."""
+    for field in ("username", "password", "age"):
+        sent = {key: value for key, value in ADA.items() if key != field}
+        expect_422_at(client, sent, ["body", field], f"no {field}")
+
+
+@pytest.mark.rule(5)
+def test_every_broken_field_is_reported(client):
+    """A body with all four fields broken answers one 422 naming each of them."""
+    sent = {"username": "ab", "password": "short", "age": 0, "address": {"street": "12 St James's Square"}}
+    response = send(client, "POST", "/users", "with four broken fields", json=sent)
+    assert response.status_code == 422, f"POST /users {sent} → expected 422, got {response.status_code}: {response.text}"
+    locations = error_locations(response)
+    wanted = (["body", "username"], ["body", "password"], ["body", "age"], ["body", "address", "city"])
+    missing = [".".join(location[1:]) for location in wanted if location not in locations]
+    assert not missing, f"POST /users {sent} → expected an error for each broken field; none for {missing}: {response.text}"
+
+
+@pytest.mark.rule(6)
 def test_username_must_have_3_to_20_characters(client):
     """A username of 2 or of 21 characters answers 422 at body → username; 3 and 20 are accepted."""
     for username in ("ab", "u" * 21):
@@ -155,13 +184,38 @@ def test_username_must_have_3_to_20_characters(client):
         create(client, with_changes(ADA, username=username))
 
 
+@pytest.mark.points(2)
+@pytest.mark.rule(6)
+def test_username_may_hold_any_characters(client):
+    """Usernames with digits, dots, underscores, spaces or accents are accepted, at 3 and at 20 characters."""
+    for username in ("ada_1815", "123", "a.b", "Ådå", "grace hopper", "x9" * 10, "ü" * 20, "12345"):
+        create(client, with_changes(ADA, username=username))
+
+
+@pytest.mark.points(2)
+@pytest.mark.rule(6)
+def test_username_must_be_text(client):
+    """A username sent as a number, a list, an object or null answers 422 at body → username."""
+    for username in (12345, 4.5, ["ada"], {"name": "ada"}, None):
+        expect_422_at(client, with_changes(ADA, username=username), ["body", "username"], f"username {username!r}")
+
+
+@pytest.mark.rule(7)
 def test_password_must_have_8_characters(client):
     """A password of 7 characters answers 422 at body → password; 8 are accepted."""
     expect_422_at(client, with_changes(ADA, password="1234567"), ["body", "password"], "a 7-character password")
     create(client, with_changes(ADA, password="12345678"))
 
 
+@pytest.mark.rule(7)
+def test_password_must_be_text(client):
+    """A password sent as a number (even of 9 digits), a list or null answers 422 at body → password."""
+    for password in (123456789, ["analytical-engine"], None):
+        expect_422_at(client, with_changes(ADA, password=password), ["body", "password"], f"password {password!r}")
+
+
 @pytest.mark.points(2)
+@pytest.mark.rule(8)
 def test_age_must_be_a_whole_number_above_0(client):
     """An age of 0, -1, 2.5 or "old" answers 422 at body → age; 1 is accepted."""
     for age in (0, -1, 2.5, "old"):
@@ -170,6 +224,7 @@ def test_age_must_be_a_whole_number_above_0(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.rule(9)
 def test_nested_address_is_validated(client):
     """An address without city answers 422 at body → address → city; a text address or none at all is 422 too."""
     expect_422_at(
@@ -183,6 +238,14 @@ def test_nested_address_is_validated(client):
     expect_422_at(client, with_changes(ADA, address="12 St James's Square, London"), ["body", "address"], "a text address")
     without_address = {key: value for key, value in ADA.items() if key != "address"}
     expect_422_at(client, without_address, ["body", "address"], "no address")
+    expect_422_at(
+        client, with_changes(ADA, address={"street": "12 St James's Square", "city": 1815}), ["body", "address", "city"],
+        "a city that is a number",
+    )
+    expect_422_at(
+        client, with_changes(ADA, address={"street": 12, "city": "London"}), ["body", "address", "street"],
+        "a street that is a number",
+    )
 
 
 def _follow(schema, document: dict) -> tuple[dict, str]:
@@ -211,6 +274,24 @@ def _follow(schema, document: dict) -> tuple[dict, str]:
     return schema, name
 
 
+def smallest_integer(schema: dict) -> int | None:
+    """The smallest whole number a schema allows, whichever keyword states it.
+
+    ``minimum: 1``, ``exclusiveMinimum: 0`` (and OpenAPI 3.0's ``minimum: 0, exclusiveMinimum: true``)
+    all mean 1 for an integer.
+    """
+    def number(value) -> float | None:
+        return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+    bounds = []
+    minimum, exclusive = number(schema.get("minimum")), schema.get("exclusiveMinimum")
+    if minimum is not None:
+        bounds.append(math.floor(minimum) + 1 if exclusive is True else math.ceil(minimum))
+    if number(exclusive) is not None:
+        bounds.append(math.floor(exclusive) + 1)
+    return max(bounds) if bounds else None
+
+
 def _openapi(client) -> dict:
     response = client.get("/openapi.json")
     assert response.status_code == 200, f"GET /openapi.json → expected 200, got {response.status_code}"
@@ -226,6 +307,7 @@ def _operation(document: dict, method: str, path: str) -> dict:
 
 
 @pytest.mark.points(2)
+@pytest.mark.rule(10)
 def test_openapi_shows_the_request_model_and_its_constraints(client):
     """/openapi.json describes POST /users's body as a model in components.schemas, with its limits and a nested Address model."""
     document = _openapi(client)
@@ -243,12 +325,14 @@ def test_openapi_shows_the_request_model_and_its_constraints(client):
     password, _ = _follow(properties.get("password"), document)
     age, _ = _follow(properties.get("age"), document)
     expected = {
-        "username": ((username.get("minLength"), username.get("maxLength")), (3, 20), "minLength 3 and maxLength 20"),
-        "password": (password.get("minLength"), 8, "minLength 8"),
+        "username": (
+            (username.get("type"), username.get("minLength"), username.get("maxLength")), ("string", 3, 20),
+            "type string, minLength 3 and maxLength 20",
+        ),
+        "password": ((password.get("type"), password.get("minLength")), ("string", 8), "type string and minLength 8"),
         "age": (
-            (age.get("type"), age.get("exclusiveMinimum") == 0 or age.get("minimum") == 1),
-            ("integer", True),
-            "type integer and exclusiveMinimum 0 (or minimum 1)",
+            (age.get("type"), smallest_integer(age)), ("integer", 1),
+            "type integer and 1 as its smallest value (exclusiveMinimum 0 or minimum 1)",
         ),
     }
     for field, (got, wanted, words) in expected.items():
@@ -263,8 +347,9 @@ def test_openapi_shows_the_request_model_and_its_constraints(client):
 
 
 @pytest.mark.points(2)
+@pytest.mark.rule(10)
 def test_openapi_answers_have_no_password(client):
-    """/openapi.json documents the answers of POST /users (201) and GET /users/{user_id} as models with the nested address and no password."""
+    """/openapi.json documents the answers of POST /users (201) and GET /users/{user_id} as typed models with the nested address and no password."""
     document = _openapi(client)
     for method, path, status in (("post", "/users", "201"), ("get", "/users/{user_id}", "200")):
         responses = _operation(document, method, path).get("responses", {})
@@ -281,6 +366,12 @@ def test_openapi_answers_have_no_password(client):
         assert "password" not in properties, (
             f"GET /openapi.json → the {status} answer of {method.upper()} {path} ({name}) documents a password field"
         )
+        for field, wanted in (("id", "integer"), ("username", "string"), ("age", "integer")):
+            described, _ = _follow(properties.get(field), document)
+            assert described.get("type") == wanted, (
+                f"GET /openapi.json → expected {name}.{field} in the {status} answer of {method.upper()} {path} "
+                f"to be of type {wanted}, got {properties.get(field)}"
+            )
         address, address_name = _follow(properties.get("address"), document)
         assert address_name and set(address.get("required", [])) == {"street", "city"}, (
             f"GET /openapi.json → expected {name}.address to refer to the Address model (street, city), "

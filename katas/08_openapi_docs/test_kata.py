@@ -120,13 +120,18 @@ def request_examples(schema: dict) -> list:
     return found
 
 
-def is_string_schema(schema: dict, node) -> bool:
+def has_type(schema: dict, node, kind: str) -> bool:
+    """Does the JSON Schema `node` say `kind` ("string", "integer"), itself or through a part of it?"""
     node = resolve(schema, node)
     if not isinstance(node, dict):
         return False
-    if node.get("type") == "string" or (isinstance(node.get("type"), list) and "string" in node["type"]):
+    if node.get("type") == kind or (isinstance(node.get("type"), list) and kind in node["type"]):
         return True
-    return any(is_string_schema(schema, part) for key in ("anyOf", "oneOf", "allOf") for part in node.get(key) or [])
+    return any(has_type(schema, part, kind) for key in ("anyOf", "oneOf", "allOf") for part in node.get(key) or [])
+
+
+def is_string_schema(schema: dict, node) -> bool:
+    return has_type(schema, node, "string")
 
 
 def documented_404(schema: dict) -> tuple[dict, dict | None]:
@@ -361,7 +366,7 @@ def test_post_books_documents_the_dune_example(client):
 
 @pytest.mark.rule(7, 9)
 def test_documented_example_is_accepted(client):
-    """The documented Dune example, sent to POST /books twice, answers 201 with a new id each time; no year answers 422."""
+    """The documented Dune example, sent to POST /books twice, answers 201 with a new id each time; a missing or mistyped field 422."""
     found = request_examples(get_schema(client))
     assert EXAMPLE in found, (
         f"openapi.json → expected the Dune example documented for POST /books, got {found or 'none'}"
@@ -386,6 +391,10 @@ def test_documented_example_is_accepted(client):
     partial = {key: value for key, value in EXAMPLE.items() if key != "year"}
     response = client.post("/books", json=partial)
     assert response.status_code == 422, f"POST /books {partial} (no year) → expected 422, got {response.status_code}: {response.text}"
+    for field, wrong in (("title", 1965), ("author", None), ("year", "nineteen sixty-five")):
+        sent = {**EXAMPLE, field: wrong}
+        response = client.post("/books", json=sent)
+        assert response.status_code == 422, f"POST /books {sent} → expected 422, got {response.status_code}: {response.text}"
 
 
 def whole_examples(schema: dict, media: dict) -> list:
@@ -411,9 +420,12 @@ def whole_examples(schema: dict, media: dict) -> list:
     return found
 
 
-@pytest.mark.rule(7)
+BOOK_TYPES = {"id": "integer", "title": "string", "author": "string", "year": "integer"}
+
+
+@pytest.mark.rule(7, 9)
 def test_documented_book_examples_have_an_id(client):
-    """Any example documented for the book a route returns is a whole book, with its id.
+    """The returned book is documented whole (integer id and year, string title and author), and so is any example of it.
 
     Checked once the Dune request example is documented: a response model that inherits the
     request model's example would show a book without an id."""
@@ -422,9 +434,23 @@ def test_documented_book_examples_have_an_id(client):
     assert EXAMPLE in found, (
         f"openapi.json → expected the Dune example documented for POST /books, got {found or 'none'}"
     )
+    body = resolve(schema, ((get_operation(schema, "post", "/books").get("requestBody") or {}).get("content") or {})
+                   .get("application/json", {}).get("schema"))  # fmt: skip
+    for field, kind in BOOK_TYPES.items():
+        if field != "id":
+            prop = ((body or {}).get("properties") or {}).get(field)
+            assert has_type(schema, prop, kind), (
+                f"openapi.json → expected the request body of POST /books to type {field} as {kind}, got {prop}"
+            )
     for method, path, status in [("get", "/books/{book_id}", "200"), ("post", "/books", "201")]:
         response = (get_operation(schema, method, path).get("responses") or {}).get(status) or {}
         media = (response.get("content") or {}).get("application/json") or {}
+        book = resolve(schema, media.get("schema"))
+        for field, kind in BOOK_TYPES.items():
+            prop = ((book or {}).get("properties") or {}).get(field)
+            assert has_type(schema, prop, kind), (
+                f"openapi.json → expected the {status} book of {method.upper()} {path} to type {field} as {kind}, got {prop}"
+            )
         for example in whole_examples(schema, media):
             assert isinstance(example, dict) and set(example) == {"id", *EXAMPLE} and isinstance(example["id"], int), (
                 f"openapi.json → expected every example of the {status} book of {method.upper()} {path} "

@@ -563,7 +563,7 @@ def test_by_default_only_127_0_0_1_is_trusted(serve, kata_file, run_command):
     server = start_gunicorn(serve, kata_file, WEB_CONCURRENCY="1")
     command = [sys.executable, "-c", FROM_ADDRESS, str(server.port), "127.0.0.2", "/whoami", json.dumps(PROXY_HEADERS)]
     answer = last_json_line(run_command(command, timeout=20), "GET /whoami from 127.0.0.2")
-    sent = "GET /whoami from 127.0.0.2 with X-Forwarded-Proto: https, X-Forwarded-For: 203.0.113.7, FORWARDED_ALLOW_IPS unset"
+    sent = "GET /whoami from 127.0.0.2 with X-Forwarded-* headers, FORWARDED_ALLOW_IPS unset"
     assert "error" not in answer, f"{sent} → the request failed: {answer.get('error')}"
     assert answer["status"] == 200, f"{sent} → expected 200, got {answer['status']}: {answer['body'][:200]}"
     expected = {"url": "http://shop.example.com/whoami", "client": "127.0.0.2"}

@@ -20,7 +20,7 @@ class ItemNotFound(Exception):
     pass
 
 
-# The main app: its 422 body is the kata's own {"errors": [...]} (README, task 3).
+# The main app: its 422 body is the kata's own {"errors": [...]} (README, task 4).
 app = FastAPI()
 
 # TODO: v1, a second FastAPI app with the same item routes and FastAPI's default 422 body,
@@ -29,8 +29,8 @@ app = FastAPI()
 # TODO: POST /items (201), GET /items?limit= (1..100, default 10) and GET /items/{item_id}
 #       on both apps; an unknown id raises ItemNotFound.
 
-# TODO: a handler for ItemNotFound: 404 {"error": "item_not_found", "item_id": <id>}.
+# TODO: a handler for ItemNotFound on both apps: 404 {"error": "item_not_found", "item_id": <id>}.
 
-# TODO: replace the main app's RequestValidationError handler (README, task 3).
+# TODO: replace the main app's RequestValidationError handler (README, task 4).
 
 # TODO: GET /admin raises HTTPException 401 "Not authenticated" with WWW-Authenticate: Bearer.

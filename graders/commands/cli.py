@@ -338,15 +338,18 @@ def solution_command(
 @app.command("verify", hidden=True)
 def verify_command(
     names: Annotated[list[str] | None, typer.Argument(help="Kata numbers or names; default: all.")] = None,
+    rules_only: Annotated[
+        bool, typer.Option("--rules", help="Only match README rules with tests (fast: runs nothing).")
+    ] = False,
 ) -> None:
-    """For authors: each stub fails every behaviour and each solution passes them all."""
-    from graders.commands.verify import verify_kata
+    """For authors: each stub fails every behaviour, each solution passes, every README rule has a test."""
+    from graders.commands.verify import trace_kata, verify_kata
 
     manifest = course()
     katas = [chosen_kata(manifest, name) for name in names] if names else list(manifest.katas)
     failed = 0
     for kata in katas:
-        verdict = verify_kata(kata, manifest.project_root)
+        verdict = trace_kata(kata) if rules_only else verify_kata(kata, manifest.project_root)
         if verdict.ok:
             console.print(f"[green]✓[/green] {kata.id}")
         else:

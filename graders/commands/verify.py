@@ -1,4 +1,5 @@
-"""Author checks for the course: every stub fails every behaviour, every solution passes.
+"""Author checks for the course: every stub fails every behaviour, every solution passes,
+every README rule is checked by a test and every test names its rule.
 
 Each kata is graded in its own pytest process, as a learner would run it,
 with ``--no-grade-card`` so nobody's progress file is touched.
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graders.manifest import Kata, file_sha256
+from graders.traceability import trace_files
 
 
 @dataclass
@@ -51,6 +53,20 @@ def grade_outcomes(kata: Kata, target: str, cwd: Path) -> dict[str, str]:
         return outcomes
 
 
+def trace_kata(kata: Kata) -> Verdict:
+    """Every README rule has a test and every test names its rule (read, not run)."""
+    verdict = Verdict(kata)
+    for path in (kata.tests, kata.readme):
+        if not path.is_file():
+            verdict.problems.append(f"{path.name} is missing ({path})")
+    if not verdict.problems:
+        try:
+            verdict.problems += trace_files(kata.readme, kata.tests).problems
+        except (SyntaxError, UnicodeDecodeError) as exc:
+            verdict.problems.append(f"cannot read the rules: {exc}")
+    return verdict
+
+
 def verify_kata(kata: Kata, cwd: Path) -> Verdict:
     verdict = Verdict(kata)
     for path in (kata.stub, kata.tests, kata.readme, kata.solution):
@@ -58,6 +74,7 @@ def verify_kata(kata: Kata, cwd: Path) -> Verdict:
             verdict.problems.append(f"{path.name} is missing ({path})")
     if verdict.problems:
         return verdict
+    verdict.problems += trace_kata(kata).problems
     if kata.stub_sha256 != file_sha256(kata.stub):
         verdict.problems.append(f'stub_sha256 in katas.toml should be "{file_sha256(kata.stub)}"')
     if len(kata.hints) != 3:

@@ -196,6 +196,11 @@ def _not_started_lines(result: KataResult, kata: Kata | None, width: int) -> lis
     return lines
 
 
+def _rule_label(rules: tuple[str, ...]) -> str:
+    """Where the README states what a failing behaviour checks: "rule 3", "rules 3, 4"."""
+    return f"rule {rules[0]}" if len(rules) == 1 else f"rules {', '.join(rules)}"
+
+
 def _behaviour_lines(result: KataResult, width: int) -> list[Line]:
     """A ✓ or ✗ per behaviour; a reason shared by several ✗ is written once."""
     failing = result.failing
@@ -210,7 +215,9 @@ def _behaviour_lines(result: KataResult, width: int) -> list[Line]:
             continue
         same = behaviour.reason in written and not one_reason
         tag = "  (same reason as above)" if same else ""
-        lines += [Line(t, {"red": True}) for t in wrap(f"✗ {behaviour.description}{points}{tag}", width, "  ", "    ")]
+        rule = f" · README {_rule_label(behaviour.rules)}" if behaviour.rules else ""
+        text = f"✗ {behaviour.description}{points}{rule}{tag}"
+        lines += [Line(t, {"red": True}) for t in wrap(text, width, "  ", "    ")]
         if behaviour.reason and not one_reason and not same:
             lines += [Line(t) for t in wrap(fit_reason(behaviour.reason, width - 6), width, "      ")]
             written.add(behaviour.reason)

@@ -30,6 +30,7 @@ class Behaviour:
     description: str
     points: int
     order: int = 0
+    rules: tuple[str, ...] = ()
     passed: bool = True
     skipped: bool = False
     reason: str = ""
@@ -109,6 +110,7 @@ class KataResult:
                     "passed": b.passed,
                     "skipped": b.skipped,
                     "reason": b.reason,
+                    "rules": list(b.rules),
                 }
                 for b in sorted(self.behaviours.values(), key=lambda b: b.order)
             ],

@@ -60,6 +60,7 @@ HOST_HELP = (
 HOST_ROOT_HELP = "With --kata-host: the grading folder as the host sees it (paths in commands are rewritten)."
 NO_CARD_HELP = "Do not print the grade card or record progress (plain pytest output)."
 POINTS_MARKER = "points(n): the behaviour this test checks is worth n points in the grade card (default 1)."
+RULE_MARKER = "rule(*numbers): the numbered rules of the kata's README that this test checks (kata verify)."
 TIMEOUT_MARKER = "kata_timeout(seconds): time limit of this test, used when no option sets one."
 HUNG = "not graded: an earlier behaviour of this kata hung, so the rest of it was skipped"
 
@@ -128,6 +129,7 @@ class KataGrader:
             self.config.option.importmode = "importlib"
         self.config.addinivalue_line("markers", POINTS_MARKER)
         self.config.addinivalue_line("markers", TIMEOUT_MARKER)
+        self.config.addinivalue_line("markers", RULE_MARKER)
         socket_path = self.config.getoption("kata_host", None)
         if socket_path:
             host_root = self.config.getoption("kata_host_root", None) or str(self.config.rootpath)
@@ -208,6 +210,7 @@ class KataGrader:
                 ("kata_order", order),
                 ("kata_behaviour", describe_behaviour(item)),
                 ("kata_points", points_of(item)),
+                ("kata_rules", " ".join(rules_of(item))),
                 ("kata_graded_file", str(self.target.file_for(kata))),
             ]
         )
@@ -302,6 +305,7 @@ class KataGrader:
                 description=str(properties["kata_behaviour"]),
                 points=int(properties["kata_points"]),
                 order=int(properties.get("kata_order", 0)),
+                rules=tuple(str(properties.get("kata_rules", "")).split()),
             )
         if report.skipped and report.when != "teardown":
             behaviour.skipped = True
@@ -422,6 +426,11 @@ def points_of(item: pytest.Item) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.points needs a whole number of 1 or more, got {value!r}")
     return value
+
+
+def rules_of(item: pytest.Item) -> list[str]:
+    """The README rules the test names with ``@pytest.mark.rule`` (every such marker, in order)."""
+    return [str(rule) for marker in item.iter_markers("rule") for rule in marker.args]
 
 
 def record_of(kata: Kata, result: KataResult) -> KataRecord:

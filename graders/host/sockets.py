@@ -150,7 +150,9 @@ class ServerSocket:
         from websockets.sync.client import connect
 
         try:
-            self.connection = connect(self.url, additional_headers=self.headers, open_timeout=timeout, close_timeout=2)
+            self.connection = connect(  # held across operations, so not as a context manager: legacy=True
+                self.url, additional_headers=self.headers, open_timeout=timeout, close_timeout=2, proxy=None, legacy=True
+            )
         except InvalidStatus as exc:
             return {"type": "refused", "status": int(exc.response.status_code)}
         except TimeoutError:

@@ -15,7 +15,7 @@ import pytest
 
 URL_ENV = "KATA_DATABASE_URL"
 ADA = {"owner": "ada", "balance": 100}
-BOB = {"owner": "bob", "balance": 0}
+BOB = {"owner": "bob"}  # balance: the default, 0
 
 
 @pytest.fixture(autouse=True)
@@ -50,7 +50,7 @@ def post(client, url: str, body: dict, status: int) -> dict:
 
 
 def open_accounts(client) -> tuple[int, int]:
-    """ada (100) and bob (0), through the API; their ids."""
+    """ada (100) and bob (0, by default), through the API; their ids."""
     return post(client, "/accounts", ADA, 201)["id"], post(client, "/accounts", BOB, 201)["id"]
 
 
@@ -207,6 +207,18 @@ def test_get_an_account_or_404(client):
     response = client.get("/accounts/999")
     assert response.status_code == 404 and response.json() == {"detail": "account not found"}, (
         f'GET /accounts/999 → expected 404 {{"detail": "account not found"}}, got {response.status_code}: {response.text}'
+    )
+
+
+@pytest.mark.rule(4, 5)
+def test_bodies_the_given_models_refuse_answer_422(client, database, tmp_path):
+    """A negative opening balance and a transfer of 0 answer 422, and nothing is written."""
+    ada, bob = open_accounts(client)
+    post(client, "/accounts", {"owner": "eve", "balance": -5}, 422)
+    post(client, "/transfers", {"from_id": ada, "to_id": bob, "amount": 0}, 422)
+    assert balances(database, tmp_path) == {"ada": 100, "bob": 0}, (
+        f"ada and bob opened, then two bodies refused with 422 → expected ada 100 and bob 0 alone in the file,"
+        f" found {balances(database, tmp_path)}"
     )
 
 

@@ -17,7 +17,7 @@ TOKENS = {
     "carol-token": "carol",
 }
 
-app = FastAPI(title="Kata Chat")
+app = FastAPI()
 
 
 # ---------------------------------------------------------------------------

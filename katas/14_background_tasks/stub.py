@@ -42,7 +42,7 @@ class SignupIn(BaseModel):
     email: str
 
 
-app = FastAPI(title="Kata Signup")
+app = FastAPI()
 
 
 @app.get("/outbox")

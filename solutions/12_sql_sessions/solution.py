@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import CheckConstraint, ForeignKey, String, create_engine
+from sqlalchemy import CheckConstraint, ForeignKey, create_engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -30,11 +30,11 @@ class Base(DeclarativeBase):
 
 class Account(Base):
     __tablename__ = "accounts"
-    __table_args__ = (CheckConstraint("balance >= 0", name="balance_not_negative"),)
+    __table_args__ = (CheckConstraint("balance >= 0"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    owner: Mapped[str] = mapped_column(String(50), unique=True)
-    balance: Mapped[int] = mapped_column(default=0)
+    owner: Mapped[str] = mapped_column(unique=True)
+    balance: Mapped[int]
 
 
 class Transfer(Base):
@@ -47,7 +47,7 @@ class Transfer(Base):
 
 
 class AccountIn(BaseModel):
-    owner: str = Field(min_length=1, max_length=50)
+    owner: str
     balance: int = Field(default=0, ge=0)
 
 
@@ -84,7 +84,7 @@ AUDIT: dict = {"down": False, "seen": []}  # the tests take the service down and
 def audit(transfer_id: int) -> None:
     """Report a stored transfer to the audit service; it raises AuditError while the service is down."""
     if AUDIT["down"]:
-        raise AuditError(f"the audit service is down (transfer {transfer_id} not reported)")
+        raise AuditError(transfer_id)
     AUDIT["seen"].append(transfer_id)
 
 
@@ -103,7 +103,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine.dispose()
 
 
-app = FastAPI(title="Kata Bank", lifespan=lifespan)
+app = FastAPI(lifespan=lifespan)
 
 
 def get_session() -> Iterator[Session]:

@@ -15,7 +15,7 @@ TOKENS = {
     "carol-token": "carol",
 }
 
-app = FastAPI(title="Kata Chat")
+app = FastAPI()
 
 
 # ---------------------------------------------------------------------------

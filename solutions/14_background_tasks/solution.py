@@ -40,7 +40,7 @@ class SignupIn(BaseModel):
     email: str
 
 
-app = FastAPI(title="Kata Signup")
+app = FastAPI()
 
 
 @app.get("/outbox")
@@ -53,7 +53,7 @@ def read_outbox() -> dict[str, list]:
 # The background work.
 # ---------------------------------------------------------------------------
 
-logger = logging.getLogger("kata.signup")
+logger = logging.getLogger(__name__)
 
 
 def deliver_welcome(email: str) -> None:

@@ -211,14 +211,16 @@ def test_get_an_account_or_404(client):
 
 
 @pytest.mark.rule(4, 5)
-def test_bodies_the_given_models_refuse_answer_422(client, database, tmp_path):
-    """A negative opening balance and a transfer of 0 answer 422, and nothing is written."""
-    ada, bob = open_accounts(client)
+def test_the_given_models_draw_the_line_at_zero(client, database, tmp_path):
+    """A balance of 0 and a transfer of 1 are fine; a balance of -5 and a transfer of 0 answer 422."""
+    ada = post(client, "/accounts", {"owner": "ada", "balance": 1}, 201)["id"]
+    bob = post(client, "/accounts", {"owner": "bob", "balance": 0}, 201)["id"]
     post(client, "/accounts", {"owner": "eve", "balance": -5}, 422)
     post(client, "/transfers", {"from_id": ada, "to_id": bob, "amount": 0}, 422)
-    assert balances(database, tmp_path) == {"ada": 100, "bob": 0}, (
-        f"ada and bob opened, then two bodies refused with 422 → expected ada 100 and bob 0 alone in the file,"
-        f" found {balances(database, tmp_path)}"
+    post(client, "/transfers", {"from_id": ada, "to_id": bob, "amount": 1}, 201)
+    assert balances(database, tmp_path) == {"ada": 0, "bob": 1}, (
+        f"ada (1) and bob (0), two bodies refused with 422, then 1 from ada to bob → expected ada 0 and bob 1 in the"
+        f" file, found {balances(database, tmp_path)}"
     )
 
 

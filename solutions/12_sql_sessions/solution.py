@@ -128,24 +128,24 @@ def account_or_404(session: Session, account_id: int) -> Account:
     return account
 
 
-@app.post("/accounts", status_code=201, response_model=AccountOut)
-def create_account(body: AccountIn, session: SessionDep) -> Account:
+@app.post("/accounts", status_code=201)
+def create_account(body: AccountIn, session: SessionDep) -> AccountOut:
     account = Account(owner=body.owner, balance=body.balance)
     session.add(account)
     try:
         session.flush()  # the INSERT runs now, so the unique constraint answers here
     except IntegrityError:
         raise HTTPException(status_code=409, detail="owner already has an account") from None
-    return account
+    return AccountOut.model_validate(account)
 
 
-@app.get("/accounts/{account_id}", response_model=AccountOut)
-def read_account(account_id: int, session: SessionDep) -> Account:
-    return account_or_404(session, account_id)
+@app.get("/accounts/{account_id}")
+def read_account(account_id: int, session: SessionDep) -> AccountOut:
+    return AccountOut.model_validate(account_or_404(session, account_id))
 
 
-@app.post("/transfers", status_code=201, response_model=TransferOut)
-def create_transfer(body: TransferIn, session: SessionDep) -> Transfer:
+@app.post("/transfers", status_code=201)
+def create_transfer(body: TransferIn, session: SessionDep) -> TransferOut:
     source = account_or_404(session, body.from_id)
     target = account_or_404(session, body.to_id)
     if source.balance < body.amount:
@@ -160,4 +160,4 @@ def create_transfer(body: TransferIn, session: SessionDep) -> Transfer:
     except AuditError:
         # Raised after the writes: get_session rolls all of them back.
         raise HTTPException(status_code=503, detail="audit unavailable") from None
-    return transfer
+    return TransferOut.model_validate(transfer)

@@ -106,7 +106,12 @@ def test_uvicorn_the_response_does_not_wait_for_the_email(serve):
         early = outbox(http)
         assert EMAIL not in early["sent"], f"Uvicorn: GET /outbox right after the 202 → expected the email still on its way, got {early}"
         found = wait_for(lambda: EMAIL in outbox(http)["sent"])
+        arrived = time.monotonic() - started
     assert found, f"Uvicorn: POST /signup, then {SETTLE:g} s → expected {EMAIL} in the outbox's sent list, got {outbox_of(server)}"
+    assert arrived > SLOW - 0.5, (
+        f"Uvicorn: POST /signup with a {SLOW:g}-s email → the email was in the outbox after {arrived:.1f} s:"
+        " expected it sent by send_welcome_email, which takes KATA_EMAIL_SECONDS"
+    )
 
 
 # -- 2. the effect ------------------------------------------------------------------------------------
@@ -238,7 +243,12 @@ def test_uvicorn_a_report_is_pending_while_it_runs(serve):
             f" got {early.status_code}: {early.text}"
         )
         done = wait_for(lambda: http.get(f"/reports/{report_id}").json().get("status") == "done")
+        finished = time.monotonic() - started
         final = http.get(f"/reports/{report_id}").json()
     assert done and final.get("result") == {"report": report_id, "rows": 42}, (
         f"Uvicorn: GET /reports/{report_id} after {SETTLE:g} s → expected status done with its result, got {final}"
+    )
+    assert finished > SLOW - 0.5, (
+        f"Uvicorn: POST /reports with a {SLOW:g}-s report → it was done after {finished:.1f} s: expected it built by"
+        " build_report, which takes KATA_REPORT_SECONDS"
     )

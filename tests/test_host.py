@@ -78,3 +78,129 @@ def test_an_endless_stream_of_junk_is_refused_not_read_forever() -> None:
     junk = (b"x" * 1_000_000 + b"\n") * (MAX_ANSWER // 1_000_000 + 2)
     with pytest.raises(LearnerError, match="far more"):
         receive(lines(junk), 1)
+
+
+ECHO_APP = textwrap.dedent(
+    """
+    import asyncio
+    from fastapi import FastAPI, WebSocket, WebSocketDisconnect
+
+    app = FastAPI()
+    heard = []
+
+    @app.websocket("/echo")
+    async def echo(websocket: WebSocket, token: str = ""):
+        if token != "ok":
+            await websocket.close(code=1008)
+            return
+        await websocket.accept()
+        try:
+            while True:
+                await websocket.send_text("echo " + await websocket.receive_text())
+        except WebSocketDisconnect as gone:
+            heard.append(gone.code)
+
+    @app.websocket("/later")
+    async def later(websocket: WebSocket):
+        await websocket.accept()
+        await websocket.receive_text()
+        await asyncio.sleep(0.3)
+        try:
+            await websocket.send_text("late")
+        except WebSocketDisconnect as gone:
+            heard.append(gone.code)
+
+    @app.websocket("/silent")
+    async def silent(websocket: WebSocket):
+        await asyncio.sleep(60)
+
+    @app.websocket("/crash")
+    async def crash(websocket: WebSocket):
+        raise ValueError("no")
+
+    @app.get("/heard")
+    def read_heard():
+        return heard
+    """
+)
+
+
+def perform(host: Host, op: str, **args: object) -> object:
+    answer = host.answer({"op": op, "args": args}, io.BytesIO())
+    assert "ok" in answer, answer
+    return answer["ok"]
+
+
+def test_a_websocket_to_the_app_is_a_few_plain_operations(tmp_path: Path) -> None:
+    stub = tmp_path / "stub.py"
+    stub.write_text(ECHO_APP)
+    host = Host(stub, None)
+    try:
+        perform(host, "begin", env={}, unset=[])
+        perform(host, "open_client")
+        refused = perform(host, "ws_open", path="/echo", headers={}, timeout=2.0)
+        assert refused["event"] == {"type": "close", "code": 1008, "reason": ""}
+        opened = perform(host, "ws_open", path="/echo?token=ok", headers={}, timeout=2.0)
+        assert opened["event"] == {"type": "accept"}
+        socket = opened["socket"]
+        assert perform(host, "ws_send", socket=socket, text="hi") == {}
+        assert perform(host, "ws_receive", socket=socket, timeout=2.0) == {"type": "text", "data": "echo hi"}
+        perform(host, "ws_close", socket=socket, code=1001, timeout=2.0)
+        heard = decode_response(perform(host, "http", method="GET", url="/heard", headers=[], body=""), httpx.Request("GET", "http://t/heard"))
+        assert heard.json() == [1001]
+    finally:
+        host.end()
+
+
+def test_every_wait_on_an_app_websocket_is_capped(tmp_path: Path) -> None:
+    stub = tmp_path / "stub.py"
+    stub.write_text(ECHO_APP)
+    host = Host(stub, None)
+    try:
+        perform(host, "begin", env={}, unset=[])
+        perform(host, "open_client")
+        assert perform(host, "ws_open", path="/silent", headers={}, timeout=0.3)["event"] == {"type": "timeout"}
+        crashed = perform(host, "ws_open", path="/crash", headers={}, timeout=2.0)["event"]
+        assert crashed["type"] == "returned" and "ValueError: no" in crashed["error"]
+        socket = perform(host, "ws_open", path="/echo?token=ok", headers={}, timeout=2.0)["socket"]
+        assert perform(host, "ws_receive", socket=socket, timeout=0.3) == {"type": "timeout"}
+    finally:
+        host.end()  # closes what is still open, the silent handler included
+
+
+def test_a_dropped_app_websocket_fails_the_apps_next_send(tmp_path: Path) -> None:
+    """Like a server that knows the client is gone before the handler has read its disconnect."""
+    stub = tmp_path / "stub.py"
+    stub.write_text(ECHO_APP)
+    host = Host(stub, None)
+    try:
+        perform(host, "begin", env={}, unset=[])
+        perform(host, "open_client")
+        socket = perform(host, "ws_open", path="/later", headers={}, timeout=2.0)["socket"]
+        perform(host, "ws_send", socket=socket, text="go")
+        perform(host, "ws_drop", socket=socket)  # before the app answers, 0.3 s later
+        assert perform(host, "ws_send", socket=socket, text="more")["type"] == "close"
+        assert perform(host, "ws_receive", socket=socket, timeout=2.0) == {"type": "returned", "error": ""}
+        heard = decode_response(perform(host, "http", method="GET", url="/heard", headers=[], body=""), httpx.Request("GET", "http://t/heard"))
+        assert heard.json() == [1006]  # Starlette turns the OSError of the send into WebSocketDisconnect(1006)
+    finally:
+        host.end()
+
+
+def test_a_websocket_to_a_server_in_the_host_uses_a_real_client(tmp_path: Path) -> None:
+    stub = tmp_path / "stub.py"
+    stub.write_text(ECHO_APP)
+    host = Host(stub, None)
+    try:
+        perform(host, "begin", env={}, unset=[])
+        server = perform(host, "serve_start", command=None, env={}, cwd=None, ready_path="/heard", timeout=20.0)
+        refused = perform(host, "serve_ws_open", id=server["id"], path="/echo", headers={}, timeout=5.0)
+        assert refused["event"] == {"type": "refused", "status": 403}
+        socket = perform(host, "serve_ws_open", id=server["id"], path="/echo?token=ok", headers={}, timeout=5.0)["socket"]
+        perform(host, "serve_ws_send", id=server["id"], socket=socket, text="hi")
+        assert perform(host, "serve_ws_receive", id=server["id"], socket=socket, timeout=5.0) == {"type": "text", "data": "echo hi"}
+        perform(host, "serve_ws_drop", id=server["id"], socket=socket)
+        after = perform(host, "serve_ws_receive", id=server["id"], socket=socket, timeout=5.0)
+        assert after["type"] == "close" and after["code"] == 1006
+    finally:
+        host.end()

@@ -157,6 +157,22 @@ class Host:
     def serve_wait_ready(self, id: int, path: str, timeout: float) -> None:
         self._server(id).wait_ready(path, timeout)
 
+    def serve_ws_open(self, id: int, path: str, headers: dict[str, str], timeout: float) -> dict[str, Any]:
+        """A websocket from here to a server here (the ``websockets`` client): {"socket": n, "event": …}."""
+        return self._server(id).ws_open(path, headers, timeout)
+
+    def serve_ws_send(self, id: int, socket: int, text: str) -> dict[str, Any]:
+        return self._server(id).ws_send(socket, text)
+
+    def serve_ws_receive(self, id: int, socket: int, timeout: float) -> dict[str, Any]:
+        return self._server(id).ws_receive(socket, timeout)
+
+    def serve_ws_close(self, id: int, socket: int, code: int, timeout: float) -> None:
+        self._server(id).ws_close(socket, code, timeout)
+
+    def serve_ws_drop(self, id: int, socket: int) -> None:
+        self._server(id).ws_drop(socket)
+
     def run(
         self, command: list[str], env: dict[str, str], cwd: str | None, timeout: float, unset: list[str] | None = None
     ) -> dict[str, Any]:

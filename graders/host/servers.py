@@ -53,6 +53,7 @@ class ServerProcess:
     process: subprocess.Popen[bytes]
     log_path: Path
     stopped: bool = field(default=False)
+    sockets: Any = field(default=None)  # the websockets a test opened to it (graders.host.sockets.Sockets)
 
     @property
     def url(self) -> str:
@@ -104,11 +105,52 @@ class ServerProcess:
 
         return httpx.AsyncClient(base_url=self.url, **kwargs)
 
+    # -- websockets to it: the declared operations (the host performs them for classroom mode) --
+
+    def ws_open(self, path: str, headers: dict[str, str], timeout: float) -> dict[str, Any]:
+        from graders.host.sockets import ServerSocket, Sockets
+
+        if not path.startswith("/"):
+            raise ServerError(f"a websocket path starts with /, got {path!r}")
+        if self.sockets is None:
+            self.sockets = Sockets()
+        return self.sockets.add(ServerSocket(self.port, path, headers), timeout)
+
+    def _socket(self, number: int) -> Any:
+        if self.sockets is None:
+            raise ServerError(f"no websocket {number} is open")
+        return self.sockets.get(number)
+
+    def ws_send(self, socket: int, text: str) -> dict[str, Any]:
+        return self._socket(socket).send_text(text)
+
+    def ws_receive(self, socket: int, timeout: float) -> dict[str, Any]:
+        return self._socket(socket).receive(timeout)
+
+    def ws_close(self, socket: int, code: int, timeout: float) -> None:
+        if self.sockets is not None:
+            self.sockets.close(socket, code, timeout)
+
+    def ws_drop(self, socket: int) -> None:
+        self._socket(socket).drop()
+
+    def websocket(self, path: str, headers: dict[str, str] | None = None, timeout: float = 5.0) -> Any:
+        """A websocket to ``path`` on this server (a ``graders.host.sockets.WebSocketClient``)."""
+        from graders.host.session import round_trip
+        from graders.host.sockets import WebSocketClient
+
+        def perform(op: str, **args: Any) -> Any:  # answers as they would cross the wire
+            return round_trip(getattr(self, f"ws_{op}")(**round_trip(args)))
+
+        return WebSocketClient(perform, path, headers, timeout)
+
     def stop(self, sig: signal.Signals = signal.SIGTERM, timeout: float = 10.0) -> int | None:
         """Send ``sig`` to the whole process group, wait, then kill what is left."""
         if self.stopped:
             return self.process.returncode
         self.stopped = True
+        if self.sockets is not None:
+            self.sockets.close_all()
         _signal_group(self.process, sig)
         try:
             self.process.wait(timeout=timeout)

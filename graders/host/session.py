@@ -24,6 +24,7 @@ from types import ModuleType
 from typing import Any
 
 from graders.host.loader import describe_exception, display_path, exception_location, import_graded_file
+from graders.host.sockets import AppSocket, Sockets
 
 PROBES_FILE = "probes.py"
 JSON_DEPTH = 64
@@ -108,6 +109,7 @@ class LearnerSession:
         self.probes = load_probes(probes_file) if probes_file and probes_file.is_file() else None
         self._traveller: Any = None
         self._clock: Any = None
+        self.sockets = Sockets()
 
     # -- the dispatcher both transports use ---------------------------------------
 
@@ -221,6 +223,7 @@ class LearnerSession:
         self.context.client = client
 
     def op_close_client(self) -> None:
+        self.sockets.close_all()
         client, self.context.client = self.context.client, None
         if client is not None:
             client.__exit__(None, None, None)
@@ -245,6 +248,33 @@ class LearnerSession:
             "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in response.headers.raw],
             "body": base64.b64encode(raw).decode("ascii"),
         }
+
+    # -- websockets to the app ------------------------------------------------------
+
+    def op_ws_open(self, path: str, headers: dict[str, str], timeout: float) -> dict[str, Any]:
+        """Open a websocket to ``path`` on the session's TestClient: {"socket": n, "event": how the app answered}."""
+        client = self.context.client
+        if client is None:
+            raise ProbeError("no client is open: a websocket to the app needs the client fixture")
+        if not path.startswith("/"):
+            raise ProbeError(f"a websocket path starts with /, got {path!r}")
+        try:
+            socket = AppSocket(client, path, headers)
+        except Exception as exc:
+            raise LearnerError(f"{self.context.location(exc)}{describe_exception(exc)}") from None
+        return self.sockets.add(socket, timeout)
+
+    def op_ws_send(self, socket: int, text: str) -> dict[str, Any]:
+        return self.sockets.get(socket).send_text(text)
+
+    def op_ws_receive(self, socket: int, timeout: float) -> dict[str, Any]:
+        return self.sockets.get(socket).receive(timeout)
+
+    def op_ws_close(self, socket: int, code: int, timeout: float) -> None:
+        self.sockets.close(socket, code, timeout)
+
+    def op_ws_drop(self, socket: int) -> None:
+        self.sockets.drop(socket)
 
     # -- the clock -----------------------------------------------------------------
 

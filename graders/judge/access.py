@@ -24,6 +24,7 @@ import httpx
 
 from graders.host.servers import ServerError
 from graders.host.session import LearnerSession, round_trip
+from graders.host.sockets import WebSocketClient
 from graders.judge.channel import AppTransport, AsyncServerTransport, HostChannel, ServerTransport
 
 
@@ -62,6 +63,10 @@ class Learner:
     def probe(self, name: str, *args: Any, **kwargs: Any) -> Any:
         """Run ``probes.<name>`` beside the app (middleware stack, a lifespan, a websocket, …)."""
         return self._perform("probe", name=name, args=list(args), kwargs=kwargs)
+
+    def websocket(self, path: str, headers: dict[str, str] | None = None, timeout: float = 3.0) -> WebSocketClient:
+        """A websocket to ``path`` on the app, through the ``client`` fixture's TestClient (request that fixture too)."""
+        return WebSocketClient(lambda op, **args: self._perform(f"ws_{op}", **args), path, headers, timeout)
 
 
 class LocalLearner(Learner):
@@ -182,6 +187,10 @@ class RemoteServer:
         kwargs.pop("limits", None)
         transport = AsyncServerTransport(self.channel, self.port, timeout)
         return httpx.AsyncClient(base_url=self.url, transport=transport, timeout=timeout, **kwargs)
+
+    def websocket(self, path: str, headers: dict[str, str] | None = None, timeout: float = 5.0) -> WebSocketClient:
+        """A websocket to ``path`` on this server, opened by the host with the ``websockets`` client."""
+        return WebSocketClient(lambda op, **args: self.channel.call(f"serve_ws_{op}", id=self.id, **args), path, headers, timeout)
 
 
 def start_remote_server(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,15 @@ def stop_lifespan(context: Any) -> dict[str, Any]:
     return {}
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """The CPU time (user + system) process ``pid`` has used so far, where /proc tells it (Linux)."""
+    try:
+        fields = Path(f"/proc/{int(pid)}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 # -- timed requests to a real server, sent from beside it -------------------------------------------
 #
 # Sent from the judge through `server.async_client()`, each request would be forwarded by the
@@ -113,12 +123,13 @@ async def _timed(client: Any, method: str, path: str, body: Any = None) -> dict[
 
 
 def lag_probe(
-    context: Any, port: int, ping: str, predict: str, body: Any, count: int, pause: float, timeout: float = 30.0
+    context: Any, port: int, pid: int, ping: str, predict: str, body: Any, count: int, pause: float, timeout: float = 30.0
 ) -> dict[str, Any]:
     """An event-loop lag probe: GET ``ping`` on the idle server; open ``count`` + 1 keep-alive
     connections; send ``count`` POST ``predict`` with ``body`` at once and, 0.05 s later (every
     prediction has arrived by then), GET ``ping`` over and over (``pause`` seconds apart) until every
-    prediction is back. Every answer: {"path", "status", "text", "seconds"} or {"path", "timed_out", "seconds"}.
+    prediction is back. Every answer: {"path", "status", "text", "seconds"} or {"path", "timed_out", "seconds"};
+    "cpu_seconds": the CPU time the server process ``pid`` used meanwhile (None where /proc is missing).
     """
     import httpx
 
@@ -127,9 +138,10 @@ def lag_probe(
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{int(port)}", timeout=timeout, limits=limits) as client:
             idle = await _timed(client, "GET", ping)
             if idle.get("timed_out"):
-                return {"idle": idle, "predictions": [], "pings": []}
+                return {"idle": idle, "predictions": [], "pings": [], "cpu_seconds": None}
             # Warm connections: the predictions arrive together, not one TCP handshake after another.
             await asyncio.gather(*(client.get(ping) for _ in range(count + 1)))
+            cpu_before = cpu_seconds(pid)
             pending = [asyncio.create_task(_timed(client, "POST", predict, body)) for _ in range(count)]
             await asyncio.sleep(0.05)
             pings = []
@@ -139,6 +151,9 @@ def lag_probe(
                 if answer.get("timed_out"):
                     break
                 await asyncio.sleep(pause)
-            return {"idle": idle, "predictions": list(await asyncio.gather(*pending)), "pings": pings}
+            predictions = list(await asyncio.gather(*pending))
+            cpu_after = cpu_seconds(pid)
+            used = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
+            return {"idle": idle, "predictions": predictions, "pings": pings, "cpu_seconds": used}
 
     return asyncio.run(run())

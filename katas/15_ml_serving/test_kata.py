@@ -286,6 +286,40 @@ def test_batch_takes_1_to_32_rows(client):
     assert isinstance(predictions, list) and len(predictions) == MAX_BATCH, f"{sent} → expected {MAX_BATCH} predictions, got {response.text[:200]}"
 
 
+def request_property(openapi: dict, path: str, name: str) -> dict:
+    """The OpenAPI schema of property ``name`` of the JSON body of POST ``path`` ({} when not found)."""
+
+    def resolve(schema: object) -> dict:
+        for _ in range(10):
+            if not isinstance(schema, dict) or "$ref" not in schema:
+                break
+            schema = openapi.get("components", {}).get("schemas", {}).get(str(schema["$ref"]).rsplit("/", 1)[-1])
+        return schema if isinstance(schema, dict) else {}
+
+    try:
+        body = openapi["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    except (KeyError, TypeError):
+        return {}
+    return resolve(resolve(body).get("properties", {}).get(name))
+
+
+@pytest.mark.rule(6)
+def test_docs_show_the_limits(client):
+    """/openapi.json keeps the title "Kata ML Serving" and shows the limits: 3 features, 1 to 32 rows."""
+    response = client.get("/openapi.json")
+    assert response.status_code == 200, f"GET /openapi.json → expected 200, got {response.status_code}"
+    openapi = response.json()
+    title = openapi.get("info", {}).get("title")
+    assert title == "Kata ML Serving", f"GET /openapi.json → expected the stub's title 'Kata ML Serving', got {title!r}"
+    for path, name, limits in (("/predict", "features", (3, 3)), ("/predict/batch", "items", (1, MAX_BATCH))):
+        schema = request_property(openapi, path, name)
+        found = (schema.get("minItems"), schema.get("maxItems"))
+        assert found == limits, (
+            f"GET /openapi.json → expected POST {path}'s {name} with minItems, maxItems {limits}, got {found}"
+            " (declare the limits on the Pydantic model)"
+        )
+
+
 # -- off the event loop, under Uvicorn ----------------------------------------------------------------
 
 
@@ -306,7 +340,9 @@ def test_predictions_run_off_the_event_loop(learner, serve, route):
     server = serve(ready_path="/healthz")
     row = ROWS[0]
     body = {"features": row} if route == "/predict" else {"items": [{"features": row}]}
-    probe = learner.probe("lag_probe", server.port, "/healthz", route, body, CONCURRENT, PROBE_PAUSE, CLIENT_TIMEOUT)
+    probe = learner.probe(
+        "lag_probe", server.port, server.process.pid, "/healthz", route, body, CONCURRENT, PROBE_PAUSE, CLIENT_TIMEOUT
+    )
     status, answer, _ = timed_answer(probe["idle"], "Uvicorn: GET /healthz")
     assert (status, answer) == (200, ready(MODEL_A)), f"Uvicorn: GET /healthz → expected 200 {ready(MODEL_A)}, got {status}: {answer}"
     durations = []
@@ -318,6 +354,11 @@ def test_predictions_run_off_the_event_loop(learner, serve, route):
             " of CPU (was PREDICT_CPU_SECONDS or burn_cpu changed?)"
         )
         durations.append(seconds)
+    cpu = probe["cpu_seconds"]
+    assert cpu is None or cpu <= CONCURRENT * PREDICT_CPU_SECONDS * 1.5, (
+        f"Uvicorn: {CONCURRENT} POST {route} used {cpu:.1f} s of CPU, but predict() costs {PREDICT_CPU_SECONDS:g} s"
+        " (was PREDICT_CPU_SECONDS or burn_cpu changed?)"
+    )
     lags = [timed_answer(ping, "Uvicorn: GET /healthz during predictions")[2] for ping in probe["pings"]]
     worst, slowest = max(lags, default=0.0), max(durations, default=0.0)
     limit = max(LAG_FLOOR, slowest * LAG_SHARE)

@@ -27,6 +27,7 @@ FLOOD_SENT_LIMIT = 64 * 1024 * 1024  # stopping at the limit: 0.3-2.3 MiB sent; 
 MEMORY_LIMIT_KIB = 32 * 1024  # peak memory growth: 1-3 MiB measured when streamed; 130 MiB read whole
 STREAM_COUNT = 5
 STREAM_SPREAD = (STREAM_COUNT - 2) * READING_DELAY  # reading 1 → reading 5: 0.8 s streamed, 0 s buffered
+STREAM_SPREAD_MAX = (STREAM_COUNT + 1) * READING_DELAY  # and no slower: 0.80-0.85 s measured
 
 
 def png(size: int) -> bytes:
@@ -36,7 +37,7 @@ def png(size: int) -> bytes:
 
 def reading(number: int) -> str:
     """The CSV line of reading ``number``, as fetch_readings() in the stub makes it."""
-    return f"{number},s-{number % 3},{round(18 + (number * 7 % 10) / 4, 2)}"
+    return f"{number},s-{number % 3},{18 + (number * 7 % 10) / 4}"
 
 
 def upload(client, name: str, content: bytes, content_type: str):
@@ -198,6 +199,22 @@ def test_count_out_of_range_answers_422(client):
         assert ["query", "count"] in locations, f"GET /readings?count={count} → expected an error at ['query', 'count'], got {response.text[:200]}"
 
 
+@pytest.mark.rule(7)
+def test_docs_show_the_count_limits(client):
+    """/openapi.json keeps the title "Kata Uploads and Streaming" and shows count: 1 to 100, default 5."""
+    response = client.get("/openapi.json")
+    assert response.status_code == 200, f"GET /openapi.json → expected 200, got {response.status_code}"
+    openapi = response.json()
+    title = openapi.get("info", {}).get("title")
+    assert title == "Kata Uploads and Streaming", f"GET /openapi.json → expected the stub's title 'Kata Uploads and Streaming', got {title!r}"
+    parameters = openapi.get("paths", {}).get("/readings", {}).get("get", {}).get("parameters", [])
+    count = next((p.get("schema", {}) for p in parameters if p.get("name") == "count" and p.get("in") == "query"), {})
+    found = {key: count.get(key) for key in ("minimum", "maximum", "default")}
+    assert found == {"minimum": 1, "maximum": 100, "default": 5}, (
+        f"GET /openapi.json → expected GET /readings's query parameter count with minimum 1, maximum 100, default 5, got {found}"
+    )
+
+
 def arrival(pieces: list, line: str) -> float | None:
     """When ``line`` had arrived whole: the time of the piece that completed it."""
     text = ""
@@ -228,4 +245,8 @@ def test_each_line_is_sent_as_soon_as_it_is_made(learner, serve):
     assert last - first >= STREAM_SPREAD, (
         f"Uvicorn: GET {path} → reading 1 arrived {last - first:.2f} s before reading {STREAM_COUNT} (expected at least"
         f" {STREAM_SPREAD:.1f} s): the lines were collected first, then sent. Yield each line to a StreamingResponse"
+    )
+    assert last - first <= STREAM_SPREAD_MAX, (
+        f"Uvicorn: GET {path} → reading 1 arrived {last - first:.2f} s before reading {STREAM_COUNT}, expected about"
+        f" {(STREAM_COUNT - 1) * READING_DELAY:.1f} s (was READING_DELAY changed?)"
     )

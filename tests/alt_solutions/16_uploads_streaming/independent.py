@@ -23,7 +23,7 @@ async def fetch_readings(count: int) -> AsyncIterator[dict]:
     """
     for number in range(1, count + 1):
         await asyncio.sleep(READING_DELAY)
-        yield {"id": number, "sensor": f"s-{number % 3}", "celsius": round(18 + (number * 7 % 10) / 4, 2)}
+        yield {"id": number, "sensor": f"s-{number % 3}", "celsius": 18 + (number * 7 % 10) / 4}
 
 
 

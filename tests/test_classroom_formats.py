@@ -237,7 +237,7 @@ def real_course_failing() -> SubmissionGrade:
 
 def test_github_result_of_the_real_course_failing_everywhere_fits_the_budget(real_course_failing: SubmissionGrade, tmp_path: Path) -> None:
     grade = real_course_failing
-    assert len(grade.katas) == 10 and sum(len(k.behaviours) for k in grade.katas) > 100
+    assert len(grade.katas) >= 10 and sum(len(k.behaviours) for k in grade.katas) > 100
     text = write(grade, "github", tmp_path / "result.b64", github_output=str(tmp_path / "out"))
     assert len(text) <= GITHUB_BUDGET
     document = json.loads(base64.b64decode(text))

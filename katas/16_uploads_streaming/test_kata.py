@@ -163,7 +163,9 @@ def test_readings_come_as_csv(client):
     response = client.get("/readings", params={"count": 3})
     assert response.status_code == 200, f"GET /readings?count=3 → expected 200, got {response.status_code}: {response.text[:200]}"
     content_type = response.headers.get("content-type", "")
-    assert content_type.startswith("text/csv"), f"GET /readings?count=3 → expected content-type text/csv, got {content_type!r}"
+    assert content_type.split(";")[0].strip() == "text/csv", (
+        f"GET /readings?count=3 → expected content-type text/csv, got {content_type!r}"
+    )
     want = "id,sensor,celsius\n" + "".join(reading(n) + "\n" for n in (1, 2, 3))
     assert response.text == want, f"GET /readings?count=3 → expected {want!r}, got {response.text[:300]!r}"
 

@@ -135,7 +135,7 @@ def lag_probe(
 
     async def run() -> dict[str, Any]:
         limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{int(port)}", timeout=timeout, limits=limits) as client:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{int(port)}", timeout=timeout, limits=limits, verify=False) as client:
             idle = await _timed(client, "GET", ping)
             if idle.get("timed_out"):
                 return {"idle": idle, "predictions": [], "pings": [], "cpu_seconds": None}

@@ -14,7 +14,7 @@ Four predictions in worker threads took 3-10 s and the slowest GET /healthz 0.04
 (0.13-0.83 s); four on the event loop, 0.67-0.99 of it (2.8-9.4 s). The four used 2.0-2.1 s of
 the server's CPU either way (the limit is 3 s). For the same reason a batch of 16 rows is timed
 against a batch of 1 row (the faster of one before and one after it): about as long in one call
-of predict() (ratio 1-2), 16 times the CPU in one call per row (ratio 19 measured).
+of predict() (ratio 0.8-1.2 measured), 16 times the CPU in one call per row (ratio 19 measured).
 """
 
 import json

@@ -1,6 +1,6 @@
-"""Breaks rule 2: one session for the whole process, handed to every request.
+"""Breaks rule 1: the tables (and the file) are created when the module is imported.
 
-The reference solution with one mistake; the kata's tests must catch it (tests/test_wrong_solutions.py).
+The reference solution with one mistake; the kata's tests must catch it (tests/test_wrong_apps.py).
 """
 
 from collections.abc import AsyncIterator, Iterator
@@ -97,11 +97,11 @@ def audit(transfer_id: int) -> None:
 
 settings = Settings()
 engine = create_engine(settings.database_url)
+Base.metadata.create_all(engine)
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    Base.metadata.create_all(engine)  # at startup: importing the module touches no file
     yield
     engine.dispose()
 
@@ -109,17 +109,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 app = FastAPI(lifespan=lifespan)
 
 
-SHARED = Session(engine)  # one session for every request
-
-
 def get_session() -> Iterator[Session]:
-    session = SHARED
-    try:
-        yield session
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    with Session(engine) as session:  # closed whatever happens: its connection goes back to the pool
+        try:
+            yield session
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise
 
 
 # Key idea: scope="function" runs the code after `yield` as soon as the route returns, so the

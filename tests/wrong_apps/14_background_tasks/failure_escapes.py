@@ -1,6 +1,6 @@
-"""Breaks rule 1: the welcome email is sent in the route, so the 202 waits for it.
+"""Breaks rule 3: the task is send_welcome_email itself, so a refused email raises out of it.
 
-The reference solution with one mistake; the kata's tests must catch it (tests/test_wrong_solutions.py).
+The reference solution with one mistake; the kata's tests must catch it (tests/test_wrong_apps.py).
 """
 
 import itertools
@@ -71,7 +71,7 @@ def deliver_welcome(email: str) -> None:
 
 @app.post("/signup", status_code=202)
 def signup(body: SignupIn, tasks: BackgroundTasks) -> dict[str, str]:
-    deliver_welcome(body.email)
+    tasks.add_task(send_welcome_email, body.email)
     return {"email": body.email, "status": "queued"}
 
 

@@ -1,6 +1,6 @@
-"""Breaks rule 1: the tables (and the file) are created when the module is imported.
+"""Breaks rule 3: the dependency keeps the default scope, so the commit runs after the response was sent.
 
-The reference solution with one mistake; the kata's tests must catch it (tests/test_wrong_solutions.py).
+The reference solution with one mistake; the kata's tests must catch it (tests/test_wrong_apps.py).
 """
 
 from collections.abc import AsyncIterator, Iterator
@@ -97,11 +97,11 @@ def audit(transfer_id: int) -> None:
 
 settings = Settings()
 engine = create_engine(settings.database_url)
-Base.metadata.create_all(engine)
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    Base.metadata.create_all(engine)  # at startup: importing the module touches no file
     yield
     engine.dispose()
 
@@ -121,7 +121,7 @@ def get_session() -> Iterator[Session]:
 
 # Key idea: scope="function" runs the code after `yield` as soon as the route returns, so the
 # commit happens (or fails, as a 500) before the response is sent, not after the client has it.
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def account_or_404(session: Session, account_id: int) -> Account:

@@ -1,6 +1,6 @@
-"""Breaks rule 2: a message goes to the other members only, not back to its sender.
+"""Breaks rule 6: a failed send in a broadcast escapes to the sender, whose handler then ends.
 
-The reference solution with one mistake; the kata's tests must catch it (tests/test_wrong_solutions.py).
+The reference solution with one mistake; the kata's tests must catch it (tests/test_wrong_apps.py).
 """
 
 import json
@@ -46,11 +46,7 @@ class Rooms:
     async def broadcast(self, room: str, message: dict) -> None:
         text = json.dumps(message)
         for websocket in list(self.members.get(room, {})):
-            try:
-                await websocket.send_text(text)
-            except (WebSocketDisconnect, RuntimeError):
-                # Key idea: one dead connection must not break the others; it leaves the room.
-                self.leave(room, websocket)
+            await websocket.send_text(text)
 
 
 rooms = Rooms()
@@ -68,10 +64,7 @@ async def chat(websocket: WebSocket, room: str, token: str | None = None) -> Non
     try:
         while True:
             text = await websocket.receive_text()
-            message = json.dumps({"type": "message", "room": room, "user": user, "text": text})
-            for other in list(rooms.members.get(room, {})):
-                if other is not websocket:
-                    await other.send_text(message)
+            await rooms.broadcast(room, {"type": "message", "room": room, "user": user, "text": text})
     except WebSocketDisconnect:
         rooms.leave(room, websocket)
         await rooms.broadcast(room, {"type": "left", "room": room, "user": user})

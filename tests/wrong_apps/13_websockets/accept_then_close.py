@@ -1,6 +1,6 @@
-"""Breaks rule 5: a member who disconnects is never taken out of the room, nor announced.
+"""Breaks rule 1: a bad token is closed with 1008 only after the connection was accepted.
 
-The reference solution with one mistake; the kata's tests must catch it (tests/test_wrong_solutions.py).
+The reference solution with one mistake; the kata's tests must catch it (tests/test_wrong_apps.py).
 """
 
 import json
@@ -58,19 +58,19 @@ rooms = Rooms()
 
 @app.websocket("/ws/{room}")
 async def chat(websocket: WebSocket, room: str, token: str | None = None) -> None:
+    await websocket.accept()
     user = TOKENS.get(token or "")
     if user is None:
-        # Before accept(): the handshake is refused (Uvicorn answers HTTP 403).
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
         return
-    await websocket.accept()
     rooms.join(room, websocket, user)
     try:
         while True:
             text = await websocket.receive_text()
             await rooms.broadcast(room, {"type": "message", "room": room, "user": user, "text": text})
     except WebSocketDisconnect:
-        pass
+        rooms.leave(room, websocket)
+        await rooms.broadcast(room, {"type": "left", "room": room, "user": user})
 
 
 @app.get("/rooms/{room}")

@@ -1,6 +1,6 @@
-"""Breaks rule 6: a failed send in a broadcast escapes to the sender, whose handler then ends.
+"""Breaks rule 3: every connection joins one room, whatever the path says.
 
-The reference solution with one mistake; the kata's tests must catch it (tests/test_wrong_solutions.py).
+The reference solution with one mistake; the kata's tests must catch it (tests/test_wrong_apps.py).
 """
 
 import json
@@ -46,7 +46,11 @@ class Rooms:
     async def broadcast(self, room: str, message: dict) -> None:
         text = json.dumps(message)
         for websocket in list(self.members.get(room, {})):
-            await websocket.send_text(text)
+            try:
+                await websocket.send_text(text)
+            except (WebSocketDisconnect, RuntimeError):
+                # Key idea: one dead connection must not break the others; it leaves the room.
+                self.leave(room, websocket)
 
 
 rooms = Rooms()
@@ -54,6 +58,7 @@ rooms = Rooms()
 
 @app.websocket("/ws/{room}")
 async def chat(websocket: WebSocket, room: str, token: str | None = None) -> None:
+    path_room, room = room, "everyone"
     user = TOKENS.get(token or "")
     if user is None:
         # Before accept(): the handshake is refused (Uvicorn answers HTTP 403).
@@ -64,10 +69,10 @@ async def chat(websocket: WebSocket, room: str, token: str | None = None) -> Non
     try:
         while True:
             text = await websocket.receive_text()
-            await rooms.broadcast(room, {"type": "message", "room": room, "user": user, "text": text})
+            await rooms.broadcast(room, {"type": "message", "room": path_room, "user": user, "text": text})
     except WebSocketDisconnect:
         rooms.leave(room, websocket)
-        await rooms.broadcast(room, {"type": "left", "room": room, "user": user})
+        await rooms.broadcast(room, {"type": "left", "room": path_room, "user": user})
 
 
 @app.get("/rooms/{room}")

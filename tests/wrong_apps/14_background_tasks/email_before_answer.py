@@ -1,6 +1,6 @@
-"""Breaks rule 4: the task is `async def` and calls the blocking mail server, freezing the event loop.
+"""Breaks rule 1: the welcome email is sent in the route, so the 202 waits for it.
 
-The reference solution with one mistake; the kata's tests must catch it (tests/test_wrong_solutions.py).
+The reference solution with one mistake; the kata's tests must catch it (tests/test_wrong_apps.py).
 """
 
 import itertools
@@ -59,7 +59,7 @@ def read_outbox() -> dict[str, list]:
 logger = logging.getLogger(__name__)
 
 
-async def deliver_welcome(email: str) -> None:
+def deliver_welcome(email: str) -> None:
     # Key idea: a plain `def` task runs in the thread pool after the response has gone out;
     # its failure is its own to record, since the client has already been answered.
     try:
@@ -71,7 +71,7 @@ async def deliver_welcome(email: str) -> None:
 
 @app.post("/signup", status_code=202)
 def signup(body: SignupIn, tasks: BackgroundTasks) -> dict[str, str]:
-    tasks.add_task(deliver_welcome, body.email)
+    deliver_welcome(body.email)
     return {"email": body.email, "status": "queued"}
 
 

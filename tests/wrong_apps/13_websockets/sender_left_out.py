@@ -1,6 +1,6 @@
-"""Breaks rule 3: every connection joins one room, whatever the path says.
+"""Breaks rule 2: a message goes to the other members only, not back to its sender.
 
-The reference solution with one mistake; the kata's tests must catch it (tests/test_wrong_solutions.py).
+The reference solution with one mistake; the kata's tests must catch it (tests/test_wrong_apps.py).
 """
 
 import json
@@ -58,7 +58,6 @@ rooms = Rooms()
 
 @app.websocket("/ws/{room}")
 async def chat(websocket: WebSocket, room: str, token: str | None = None) -> None:
-    path_room, room = room, "everyone"
     user = TOKENS.get(token or "")
     if user is None:
         # Before accept(): the handshake is refused (Uvicorn answers HTTP 403).
@@ -69,10 +68,13 @@ async def chat(websocket: WebSocket, room: str, token: str | None = None) -> Non
     try:
         while True:
             text = await websocket.receive_text()
-            await rooms.broadcast(room, {"type": "message", "room": path_room, "user": user, "text": text})
+            message = json.dumps({"type": "message", "room": room, "user": user, "text": text})
+            for other in list(rooms.members.get(room, {})):
+                if other is not websocket:
+                    await other.send_text(message)
     except WebSocketDisconnect:
         rooms.leave(room, websocket)
-        await rooms.broadcast(room, {"type": "left", "room": path_room, "user": user})
+        await rooms.broadcast(room, {"type": "left", "room": room, "user": user})
 
 
 @app.get("/rooms/{room}")

@@ -1,6 +1,6 @@
 """Breaks rule 6: the session commits in `finally`, so a route that raised after writing keeps its writes.
 
-The reference solution with one mistake; the kata's tests must catch it (tests/test_wrong_solutions.py).
+The reference solution with one mistake; the kata's tests must catch it (tests/test_wrong_apps.py).
 """
 
 from collections.abc import AsyncIterator, Iterator

@@ -1,6 +1,6 @@
 """Breaks rule 5: a report exists only once it is done; while it runs, GET /reports/{id} is a 404.
 
-The reference solution with one mistake; the kata's tests must catch it (tests/test_wrong_solutions.py).
+The reference solution with one mistake; the kata's tests must catch it (tests/test_wrong_apps.py).
 """
 
 import itertools

@@ -1,6 +1,6 @@
 """Breaks rule 4: the unique constraint is not caught, so a taken owner is a 500, not a 409.
 
-The reference solution with one mistake; the kata's tests must catch it (tests/test_wrong_solutions.py).
+The reference solution with one mistake; the kata's tests must catch it (tests/test_wrong_apps.py).
 """
 
 from collections.abc import AsyncIterator, Iterator

@@ -1,6 +1,6 @@
-"""Breaks rule 3: the dependency keeps the default scope, so the commit runs after the response was sent.
+"""Breaks rule 2: one session for the whole process, handed to every request.
 
-The reference solution with one mistake; the kata's tests must catch it (tests/test_wrong_solutions.py).
+The reference solution with one mistake; the kata's tests must catch it (tests/test_wrong_apps.py).
 """
 
 from collections.abc import AsyncIterator, Iterator
@@ -109,19 +109,22 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 app = FastAPI(lifespan=lifespan)
 
 
+SHARED = Session(engine)  # one session for every request
+
+
 def get_session() -> Iterator[Session]:
-    with Session(engine) as session:  # closed whatever happens: its connection goes back to the pool
-        try:
-            yield session
-            session.commit()
-        except Exception:
-            session.rollback()
-            raise
+    session = SHARED
+    try:
+        yield session
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
 
 
 # Key idea: scope="function" runs the code after `yield` as soon as the route returns, so the
 # commit happens (or fails, as a 500) before the response is sent, not after the client has it.
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def account_or_404(session: Session, account_id: int) -> Account:

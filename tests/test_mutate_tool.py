@@ -112,6 +112,14 @@ def test_code_the_stub_already_holds_is_not_mutated() -> None:
             assert mutate.changes_only_given_code(LEARNER_APP, mutant.source, given), mutant.what
 
 
+def test_a_given_model_loosened_to_any_is_given_code_too() -> None:
+    """The mutant adds ``from typing import Any``; the import does not make it the learner's bug."""
+    given = mutate.given_statements(LEARNER_APP)
+    loosened = [m for m in mutate.semantic(LEARNER_APP) if m.what.startswith("field ")]
+    assert loosened and all(mutate.changes_only_given_code(LEARNER_APP, m.source, given) for m in loosened)
+    assert not mutate.changes_only_given_code(LEARNER_APP, loosened[0].source, set()), "nothing given: the learner's"
+
+
 def test_authored_mutants_must_find_their_text_exactly_once(tmp_path, monkeypatch) -> None:
     import authored_mutants
 

@@ -70,6 +70,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 app = FastAPI(title="Kata ML Serving", lifespan=lifespan)
 
+
 class Row(BaseModel):
     features: list[float] = Field(min_length=N_FEATURES, max_length=N_FEATURES)
 

@@ -287,14 +287,13 @@ def main() -> int:
         chosen = random.Random(kata.id).sample(every, args.sample) if 0 < args.sample < len(every) else every
         with ThreadPoolExecutor(args.jobs) as pool:
             outcomes = list(pool.map(lambda m: grade(kata, m), chosen))
-        print(report_kata(kata, chosen, outcomes, len(every)))
+        text, kata_score = report_kata(kata, chosen, outcomes, len(every))
+        print(text)
         dead = sum(o.killed for o in outcomes)
-        judged = {e.what for e in equivalents(kata.dir)}
-        equivalent = sum(1 for m, o in zip(chosen, outcomes, strict=True) if not o.killed and m.label in judged)
         survivors_now[kata.id] = [m.label for m, o in zip(chosen, outcomes, strict=True) if not o.killed]
         total += len(chosen)
         total_killed += dead
-        if chosen and 100 * score(dead, len(chosen), equivalent) < args.fail_under:
+        if chosen and 100 * kata_score < args.fail_under:
             below.append(kata.id)
     if total:
         print(f"all: {total_killed}/{total} killed ({total_killed / total:.1%})")
@@ -314,9 +313,9 @@ def score(killed: int, total: int, equivalent: int) -> float:
     return killed / killable if killable else 1.0
 
 
-def report_kata(kata: Kata, chosen: list[Mutant], outcomes: list[Outcome], made: int) -> str:
+def report_kata(kata: Kata, chosen: list[Mutant], outcomes: list[Outcome], made: int) -> tuple[str, float]:
     """One kata's score per kind, its survivors (with the author's reason when judged equivalent)
-    and the authored mutants caught only by tests of other rules."""
+    and the authored mutants caught only by tests of other rules; with the kata's score."""
     dead = sum(o.killed for o in outcomes)
     rate = dead / len(chosen) if chosen else 1.0
     judged = {e.what: e.why for e in equivalents(kata.dir)}
@@ -337,7 +336,7 @@ def report_kata(kata: Kata, chosen: list[Mutant], outcomes: list[Outcome], made:
         elif mutant.kind == "authored" and mutant.rule not in outcome.failed_rules:
             failed = ", ".join(sorted(outcome.failed_rules, key=lambda r: (len(r), r))) or "none named"
             lines.append(f"  caught only by tests of other rules ({failed}): {mutant.label}")
-    return "\n".join(lines)
+    return "\n".join(lines), score(dead, len(chosen), equivalent)
 
 
 if __name__ == "__main__":

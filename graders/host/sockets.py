@@ -144,6 +144,7 @@ class ServerSocket:
         self.url = f"ws://127.0.0.1:{port}{path}"
         self.headers = dict(headers)
         self.connection: Any = None
+        self.dropped = False  # set by drop(): from then on this side knows the connection is gone
 
     def open(self, timeout: float) -> dict[str, Any]:
         from websockets.exceptions import InvalidHandshake, InvalidStatus
@@ -163,13 +164,15 @@ class ServerSocket:
 
     def _closed(self) -> dict[str, Any]:
         received = getattr(self.connection, "close_rcvd", None)
-        if received is None:
+        if received is None or self.dropped:
             return {"type": "close", "code": 1006, "reason": "the connection dropped without a close frame"}
         return {"type": "close", "code": int(received.code), "reason": str(received.reason)}
 
     def send_text(self, text: str) -> dict[str, Any]:
         from websockets.exceptions import ConnectionClosed
 
+        if self.dropped:
+            return self._closed()
         try:
             self.connection.send(text)
         except ConnectionClosed:
@@ -179,6 +182,8 @@ class ServerSocket:
     def receive(self, timeout: float) -> dict[str, Any]:
         from websockets.exceptions import ConnectionClosed
 
+        if self.dropped:  # not left to the client's reader thread, which may not have seen the cut yet
+            return self._closed()
         try:
             message = self.connection.recv(timeout=timeout)
         except TimeoutError:
@@ -204,6 +209,7 @@ class ServerSocket:
 
         if self.connection is None:
             return
+        self.dropped = True
         try:
             self.connection.socket.shutdown(socket.SHUT_RDWR)
         except OSError:

@@ -19,15 +19,15 @@ import json
 import os
 import signal
 import socketserver
-import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from graders.host.commands import run_to_end
 from graders.host.loader import KataImportError, describe_exception
-from graders.host.servers import ServerError, ServerProcess, free_port, start_server, uvicorn_command
+from graders.host.servers import ServerError, ServerProcess, free_port, prepare_launcher, start_server, uvicorn_command
 from graders.host.session import LearnerError, LearnerSession, ProbeError
 
 MAX_LINE = 64 * 1024 * 1024
@@ -112,7 +112,7 @@ class Host:
             os.environ.clear()
             os.environ.update(self.base_env)
             for server in list(self.servers.values()):
-                server.stop()
+                server.stop(signal.SIGKILL, 5.0)  # the test is over: no graceful stop to wait for
                 server.log_path.unlink(missing_ok=True)
             self.servers.clear()
 
@@ -126,6 +126,9 @@ class Host:
         return str(folder)
 
     # -- servers and commands --------------------------------------------------------
+
+    def serve_prepare(self) -> None:
+        prepare_launcher()
 
     def serve_start(
         self, command: list[str] | None, env: dict[str, str], cwd: str | None, ready_path: str | None, timeout: float,
@@ -178,18 +181,7 @@ class Host:
     ) -> dict[str, Any]:
         """Run a command beside the learner's code (a config check, say): its exit code and output."""
         base = {k: v for k, v in os.environ.items() if k not in set(unset or [])}
-        try:
-            done = subprocess.run(
-                command, cwd=cwd, env={**base, **env}, capture_output=True, timeout=timeout,
-                stdin=subprocess.DEVNULL,
-            )  # fmt: skip
-        except subprocess.TimeoutExpired as exc:
-            out = exc.stdout or b""
-            return {"code": None, "stdout": out.decode("utf-8", "replace"), "stderr": "", "timed_out": True}
-        return {
-            "code": done.returncode, "stdout": done.stdout.decode("utf-8", "replace"),
-            "stderr": done.stderr.decode("utf-8", "replace"), "timed_out": False,
-        }  # fmt: skip
+        return run_to_end(command, {**base, **env}, cwd, timeout)
 
     def server_request(
         self, reader: BinaryIO, port: int, method: str, path: str, headers: list[list[str]],

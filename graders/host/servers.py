@@ -19,7 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-_RUNNING: set[subprocess.Popen[bytes]] = set()
+from graders.host.launcher import LAUNCHER, LaunchedProcess
+
+Process = subprocess.Popen[bytes] | LaunchedProcess
+_RUNNING: set[Process] = set()
 
 
 class ServerError(Exception):
@@ -50,7 +53,7 @@ class ServerProcess:
     """A running server: its address, its process, and what it has printed so far."""
 
     port: int
-    process: subprocess.Popen[bytes]
+    process: Process
     log_path: Path
     stopped: bool = field(default=False)
     sockets: Any = field(default=None)  # the websockets a test opened to it (graders.host.sockets.Sockets)
@@ -175,15 +178,17 @@ def start_server(
     """Start ``command`` in a new process group and wait until it answers on ``port``."""
     log = tempfile.NamedTemporaryFile(prefix="kata-server-", suffix=".log", delete=False)
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-    process = subprocess.Popen(
-        command,
-        cwd=cwd,
-        env=full_env,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    process: Process | None = LAUNCHER.spawn(command, full_env, str(cwd or os.getcwd()), log.name)
+    if process is None:  # not a command a warm fork runs the same: a fresh process
+        process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=full_env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     log.close()
     _RUNNING.add(process)
     server = ServerProcess(port=port, process=process, log_path=Path(log.name))
@@ -196,14 +201,20 @@ def start_server(
     return server
 
 
+def prepare_launcher() -> None:
+    """Warm up the server launcher in the background: a run whose tests start servers calls this early."""
+    LAUNCHER.prepare()
+
+
 def stop_all() -> None:
     """Kill every server still running: the last line of defence against leftovers."""
     for process in list(_RUNNING):
         _signal_group(process, signal.SIGKILL)
         _RUNNING.discard(process)
+    LAUNCHER.close()
 
 
-def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+def _signal_group(process: Process, sig: signal.Signals) -> None:
     try:
         os.killpg(process.pid, sig)
     except (ProcessLookupError, PermissionError):

@@ -11,7 +11,7 @@ process never imports the learner's file.
 from __future__ import annotations
 
 import os
-import subprocess
+import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
+from graders.host.commands import run_to_end
 from graders.host.loader import KataImportError, display_path
 from graders.host.servers import free_port, start_server, uvicorn_command
 from graders.host.session import PROBES_FILE, LearnerError, LearnerSession, ProbeError
@@ -243,7 +244,9 @@ class KataFixtures:
         yield start
         for server in started:
             try:
-                server.stop()
+                # Killed, not asked to stop: a test that checks shutdown stops its server itself, and a
+                # graceful stop here costs 0.15 s (Uvicorn) to 0.4 s (Gunicorn) per server for nothing.
+                server.stop(signal.SIGKILL, timeout=5.0)
             except (HostGone, LearnerError, ProbeError, OSError):
                 pass  # the host stops its servers at the end of a test too
             log_path = getattr(server, "log_path", None)
@@ -267,14 +270,8 @@ class KataFixtures:
                     code if isinstance(code, int) else None, str(answer.get("stdout", "")), str(answer.get("stderr", "")),
                     bool(answer.get("timed_out")),
                 )  # fmt: skip
-            try:
-                done = subprocess.run(
-                    command, cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, timeout=timeout,
-                    stdin=subprocess.DEVNULL,
-                )  # fmt: skip
-            except subprocess.TimeoutExpired as exc:
-                return CommandResult(None, (exc.stdout or b"").decode("utf-8", "replace"), "", True)
-            return CommandResult(done.returncode, done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace"))
+            done = run_to_end(command, {**os.environ, **(env or {})}, str(cwd) if cwd is not None else None, timeout)
+            return CommandResult(done["code"], done["stdout"], done["stderr"], done["timed_out"])
 
         return run
 

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from graders.host.loader import display_path
-from graders.host.servers import stop_all
+from graders.host.servers import prepare_launcher, stop_all
 from graders.judge.access import HostAccess
 from graders.judge.card import WarningSummary, render_card, render_summary, render_warnings
 from graders.judge.channel import HostChannel
@@ -230,6 +230,20 @@ class KataGrader:
                 ("kata_graded_file", str(self.target.file_for(kata))),
             ]
         )
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """When a kata test will start a server, warm the server launcher up while the others run."""
+        if not self.active or self.is_worker:
+            return
+        if not any("serve" in getattr(item, "fixturenames", ()) and self.kata_of(item) for item in session.items):
+            return
+        if self.host is None:
+            prepare_launcher()
+            return
+        try:
+            self.host.channel.call("serve_prepare")
+        except Exception:  # noqa: BLE001 - a host that cannot is told again by the test that needs it
+            pass
 
     # -- running -------------------------------------------------------------------
 

@@ -1,0 +1,336 @@
+"""Start server processes from a warm interpreter: a fork, not a fresh ``python``.
+
+A kata's server start used to cost 0.5-0.8 s, most of it importing FastAPI, Pydantic and
+Uvicorn again in a new interpreter (0.4 s on a 2-core machine). The launcher is one small
+process per run that imports them once, never runs learner code itself, and forks a
+child per server: the child becomes ``python -m uvicorn …`` (or ``gunicorn``) in its own
+session, with its own folder, environment, output file and arguments, and runs the module
+as ``python -m`` would. It is still a real Uvicorn or Gunicorn process on 127.0.0.1; only
+the interpreter's start-up is shared.
+
+Only commands whose result a fork cannot tell apart are launched this way: this very
+interpreter with ``-m`` or ``-c`` (or its ``uvicorn``/``gunicorn`` scripts), and no ``PYTHON*``
+variable that changes how an interpreter starts. Anything else, or ``KATA_FRESH_SERVERS=1``,
+gets a fresh process (``start_server`` falls back to ``subprocess.Popen``).
+
+The protocol is one JSON line each way over the launcher's stdin and stdout.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+# Imported once in the launcher, so no server pays for them again.
+WARM_MODULES = (
+    "fastapi", "fastapi.routing", "fastapi.security", "pydantic", "starlette.applications",
+    "uvicorn", "uvicorn.main", "uvicorn.config", "uvicorn.server", "uvicorn.lifespan.on",
+    "uvicorn.protocols.http.h11_impl", "uvicorn.protocols.http.httptools_impl",
+    "uvicorn.protocols.websockets.websockets_impl", "uvicorn.protocols.websockets.wsproto_impl",
+    "uvicorn.loops.auto", "uvicorn.loops.asyncio", "uvicorn.loops.uvloop",
+    "gunicorn.app.wsgiapp", "gunicorn.arbiter", "gunicorn.workers.base", "uvicorn_worker",
+    "anyio._backends._asyncio", "multipart", "python_multipart", "jose", "sqlalchemy",
+)  # fmt: skip
+SCRIPTS = {"uvicorn": "uvicorn", "gunicorn": "gunicorn"}  # console script → the module ``-m`` runs
+EMULATED = {"PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"}  # PYTHON* variables a fork can honour
+DISABLE = "KATA_FRESH_SERVERS"
+
+
+# -- which commands a fork can run ------------------------------------------------------
+
+
+def plan_for(argv: list[str], env: dict[str, str], launcher_env: dict[str, str]) -> tuple[str, str, list[str]] | None:
+    """How a fork of a launcher started with ``launcher_env`` runs ``argv`` as a fresh interpreter
+    given ``env`` would: ("module", name, args) for ``-m``, ("code", source, args) for ``-c``; or None."""
+    if env.get(DISABLE) or os.environ.get(DISABLE) or not hasattr(os, "fork") or not argv:
+        return None
+    keys = {key for key in {*env, *launcher_env} if key.startswith("PYTHON") and key not in EMULATED}
+    if any(env.get(key) != launcher_env.get(key) for key in keys):
+        return None
+    program = _resolve(argv[0], env)
+    if program is None:
+        return None
+    if program == _real(sys.executable):
+        if len(argv) >= 3 and argv[1] == "-m" and all(part.isidentifier() for part in argv[2].split(".")):
+            return "module", argv[2], argv[3:]
+        if len(argv) >= 3 and argv[1] == "-c":
+            return "code", argv[2], argv[3:]
+        return None
+    name = Path(argv[0]).name
+    script = Path(sys.executable).parent / name
+    if name in SCRIPTS and script.is_file() and program == _real(str(script)):
+        return "module", SCRIPTS[name], argv[1:]
+    return None
+
+
+def _real(path: str) -> str:
+    return os.path.realpath(path)
+
+
+def _resolve(program: str, env: dict[str, str]) -> str | None:
+    found = program if os.sep in program else shutil.which(program, path=env.get("PATH", os.environ.get("PATH")))
+    return _real(found) if found else None
+
+
+# -- the launcher process ----------------------------------------------------------------
+
+
+def main() -> None:
+    """Warm up, then fork one child per request until stdin closes."""
+    import importlib
+
+    for name in WARM_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - an optional server part that is not installed
+            pass
+    requests, replies = sys.stdin.buffer, sys.stdout.buffer
+    exits: dict[int, int] = {}
+    replies.write(b'{"ready": true}\n')
+    replies.flush()
+    for line in requests:
+        _reap(exits)
+        request = json.loads(line)
+        if request["op"] == "spawn":
+            answer: dict[str, Any] = {"pid": _spawn(request)}
+        else:  # "poll"
+            pid = int(request["pid"])
+            answer = {"returncode": exits.get(pid)}
+        replies.write(json.dumps(answer).encode() + b"\n")
+        replies.flush()
+
+
+def _reap(exits: dict[int, int]) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        exits[pid] = os.waitstatus_to_exitcode(status)
+
+
+def _spawn(request: dict[str, Any]) -> int:
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1
+    try:  # the launcher's pipes are fds 0 and 1: _become puts the server's own in their place
+        _become(request)
+        code = _run(request["kind"], request["what"], request["args"])
+    finally:
+        os._exit(code)
+
+
+def _become(request: dict[str, Any]) -> None:
+    """Turn this fresh fork into the process ``python -m`` would have started."""
+    import tempfile
+
+    os.setsid()
+    silence = os.open(os.devnull, os.O_RDONLY)
+    out = os.open(request["stdout"], os.O_WRONLY | os.O_APPEND)
+    err = os.open(request["stderr"], os.O_WRONLY | os.O_APPEND)
+    os.dup2(silence, 0)
+    os.dup2(out, 1)
+    os.dup2(err, 2)
+    for fd in (silence, out, err):
+        os.close(fd)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    unbuffered = bool(os.environ.get("PYTHONUNBUFFERED"))
+    sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115 - they live as long as the process
+    sys.stdout = _text_stream(1, unbuffered, "strict")
+    sys.stderr = _text_stream(2, True, "backslashreplace")
+    sys.dont_write_bytecode = bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))
+    sys.path[0] = os.getcwd() if request["kind"] == "module" else ""  # what ``-m`` and ``-c`` put first
+    tempfile.tempdir = None  # read TMPDIR again
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
+        signal.signal(number, signal.default_int_handler if number == signal.SIGINT else signal.SIG_DFL)
+
+
+def _text_stream(fd: int, unbuffered: bool, errors: str) -> io.TextIOWrapper:
+    """A standard stream on ``fd`` as the interpreter makes one when it goes to a file."""
+    raw = io.FileIO(fd, "w", closefd=False)
+    binary: Any = raw if unbuffered else io.BufferedWriter(raw)
+    return io.TextIOWrapper(binary, encoding="utf-8", errors=errors, write_through=unbuffered)
+
+
+def _run(kind: str, what: str, args: list[str]) -> int:
+    """Run module or source ``what`` as ``__main__`` with ``args``, and end as the interpreter would: the exit code."""
+    import atexit
+    import runpy
+    import traceback
+    import types
+
+    code = 0
+    try:
+        if kind == "module":
+            sys.argv = [what, *args]  # runpy puts the module's file first, as ``python -m`` does
+            runpy.run_module(what, run_name="__main__", alter_sys=True)
+        else:
+            sys.argv = ["-c", *args]
+            main = types.ModuleType("__main__")
+            sys.modules["__main__"] = main
+            exec(compile(what, "<string>", "exec"), main.__dict__)  # noqa: S102 - what ``python -c`` does
+    except SystemExit as exc:
+        code = _exit_code(exc.code)
+    except KeyboardInterrupt:
+        code = 128 + signal.SIGINT
+    except BaseException:  # noqa: BLE001 - printed like the interpreter does, then exit 1
+        traceback.print_exc()
+        code = 1
+    try:
+        threading._shutdown()  # type: ignore[attr-defined]  # wait for non-daemon threads, as at exit
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BaseException:  # noqa: BLE001 - nothing left to report it to
+        pass
+    return code
+
+
+def _exit_code(value: object) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return value & 0xFF
+    print(value, file=sys.stderr)
+    return 1
+
+
+# -- the side that asks ------------------------------------------------------------------
+
+
+class LaunchedProcess:
+    """A server the launcher forked: what ``subprocess.Popen`` offers the server code (pid, poll, wait)."""
+
+    def __init__(self, launcher: Launcher, pid: int) -> None:
+        self.launcher = launcher
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self.returncode = self.launcher.returncode(self.pid)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(["launched", str(self.pid)], timeout or 0.0)
+            time.sleep(0.01)
+        assert self.returncode is not None
+        return self.returncode
+
+
+class Launcher:
+    """The launcher process of this run, started at its first use; ``None`` answers mean: start it fresh."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
+        self.env = dict(os.environ)  # what the launcher starts with (set again when it does)
+        self.ready = False
+        self.broken = False
+        self.lock = threading.Lock()
+
+    def spawn(
+        self, argv: list[str], env: dict[str, str], cwd: str, stdout: str, stderr: str | None = None
+    ) -> LaunchedProcess | None:
+        """Fork ``argv`` with its output appended to the files ``stdout`` and ``stderr`` (the same one if not given)."""
+        plan = plan_for(argv, env, self.env if self.process is not None else dict(os.environ))
+        if plan is None:
+            return None
+        kind, what, args = plan
+        request = {"op": "spawn", "kind": kind, "what": what, "args": args, "env": env, "cwd": cwd}
+        with self.lock:
+            answer = self._ask({**request, "stdout": stdout, "stderr": stderr or stdout})
+        if answer is None:
+            return None
+        return LaunchedProcess(self, int(answer["pid"]))
+
+    def returncode(self, pid: int) -> int | None:
+        with self.lock:
+            answer = self._ask({"op": "poll", "pid": pid})
+        if answer is None:
+            return -signal.SIGKILL  # the launcher is gone, and its children's fate with it
+        value = answer.get("returncode")
+        return int(value) if value is not None else None
+
+    def _ask(self, request: dict[str, Any]) -> dict[str, Any] | None:
+        if self.broken:
+            return None
+        try:
+            process = self._started()
+            assert process.stdin is not None and process.stdout is not None
+            process.stdin.write(json.dumps(request).encode() + b"\n")
+            process.stdin.flush()
+            line = process.stdout.readline()
+            return dict(json.loads(line)) if line else self._broke()
+        except (OSError, ValueError):
+            return self._broke()
+
+    def prepare(self) -> None:
+        """Start the launcher now, so its warm-up runs while the first tests do (servers are coming)."""
+        if self.process is None and not self.broken and hasattr(os, "fork") and not os.environ.get(DISABLE):
+            with self.lock:
+                try:
+                    self._start()
+                except OSError:
+                    self._broke()
+
+    def _started(self) -> subprocess.Popen[bytes]:
+        if self.process is None:
+            self._start()
+        assert self.process is not None and self.process.stdout is not None
+        if not self.ready:
+            if not self.process.stdout.readline():
+                raise OSError("the launcher did not start")
+            self.ready = True
+        return self.process
+
+    def _start(self) -> None:
+        if self.process is None:
+            self.env = dict(os.environ)
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "graders.host.launcher"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,  # a Ctrl-C for pytest is not for it
+                cwd=Path(__file__).resolve().parents[2],
+            )
+
+    def _broke(self) -> None:
+        self.broken = True
+        self.close()
+        return None
+
+    def close(self) -> None:
+        process, self.process = self.process, None
+        self.ready = False
+        if process is not None:
+            try:
+                if process.stdin is not None:
+                    process.stdin.close()
+                process.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                process.kill()
+
+
+LAUNCHER = Launcher()  # this process's own, shared by its servers and commands
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""The warm launcher: a command it forks behaves as the same command started fresh.
+
+Each equivalence test runs one command both ways (``_fresh`` is plain ``subprocess.run``)
+and compares what a test could see: exit code, standard output and error, the folder,
+the environment, ``sys.argv``, ``sys.path[0]``, the temporary folder, signals.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from graders.host.commands import _fresh, run_to_end
+from graders.host.launcher import DISABLE, plan_for
+from graders.host.servers import free_port, start_server
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the launcher forks; without fork it is never used")
+
+REPORT = r"""
+import json, os, sys, tempfile
+print(json.dumps({
+    "argv": sys.argv, "cwd": os.getcwd(), "path0": sys.path[0], "tmp": tempfile.gettempdir(),
+    "kata": os.environ.get("KATA_VALUE"), "main": __name__, "stdin": sys.stdin.read(),
+    "sigint": str(__import__("signal").getsignal(2)), "sigterm": str(__import__("signal").getsignal(15)),
+}))
+print("to stderr", file=sys.stderr)
+sys.exit(int(os.environ.get("KATA_EXIT", "0")))
+"""
+
+
+def both(command: list[str], env: dict[str, str], cwd: Path) -> tuple[dict, dict]:
+    forked = run_to_end(command, env, str(cwd), 20)
+    fresh = _fresh(command, env, str(cwd), 20)
+    return forked, fresh
+
+
+def test_plans_only_what_a_fork_runs_the_same() -> None:
+    env = dict(os.environ)
+    assert plan_for([sys.executable, "-m", "uvicorn", "a:app"], env, env) == ("module", "uvicorn", ["a:app"])
+    assert plan_for([sys.executable, "-c", "print(1)", "x"], env, env) == ("code", "print(1)", ["x"])
+    assert plan_for([sys.executable, "-X", "dev", "-m", "uvicorn"], env, env) is None  # interpreter options
+    assert plan_for(["/bin/sh", "-c", "true"], env, env) is None  # another program
+    assert plan_for([sys.executable, "script.py"], env, env) is None
+    assert plan_for([sys.executable, "-m", "uvicorn"], {**env, "PYTHONPATH": "/elsewhere"}, env) is None
+    assert plan_for([sys.executable, "-m", "uvicorn"], {**env, DISABLE: "1"}, env) is None
+    # the variables it can honour itself do not matter
+    assert plan_for([sys.executable, "-m", "x"], {**env, "PYTHONUNBUFFERED": "1"}, env) is not None
+
+
+def test_a_forked_command_sees_what_a_fresh_one_sees(tmp_path: Path) -> None:
+    env = {**os.environ, "KATA_VALUE": "seen", "TMPDIR": str(tmp_path), "KATA_EXIT": "3"}
+    forked, fresh = both([sys.executable, "-c", REPORT, "one", "two"], env, tmp_path)
+    assert forked == fresh
+    assert forked["code"] == 3 and '"argv": ["-c", "one", "two"]' in forked["stdout"]
+    assert forked["stderr"] == "to stderr\n"
+
+
+def test_a_forked_module_runs_as_python_m(tmp_path: Path) -> None:
+    (tmp_path / "kata_probe_module.py").write_text(REPORT)
+    env = {**os.environ, "KATA_VALUE": "m"}
+    forked, fresh = both([sys.executable, "-m", "kata_probe_module", "arg"], env, tmp_path)
+    forked["stdout"] = forked["stdout"].replace(str(tmp_path), "<tmp>")
+    fresh["stdout"] = fresh["stdout"].replace(str(tmp_path), "<tmp>")
+    assert forked == fresh
+    assert '"main": "__main__"' in forked["stdout"] and '"path0": "<tmp>"' in forked["stdout"]
+
+
+def test_an_uncaught_exception_prints_a_traceback_and_exits_1(tmp_path: Path) -> None:
+    forked, fresh = both([sys.executable, "-c", "raise ValueError('boom')"], dict(os.environ), tmp_path)
+    assert forked["code"] == fresh["code"] == 1
+    assert forked["stderr"].splitlines()[-1] == fresh["stderr"].splitlines()[-1] == "ValueError: boom"
+
+
+def test_a_command_over_its_time_is_stopped_with_what_it_left(tmp_path: Path) -> None:
+    marker = tmp_path / "child.pid"
+    code = f"import os, subprocess, sys, time; p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); open({str(marker)!r}, 'w').write(str(p.pid)); print('started', flush=True); time.sleep(60)"
+    start = time.monotonic()
+    result = run_to_end([sys.executable, "-c", code], dict(os.environ), str(tmp_path), 3)
+    assert time.monotonic() - start < 10
+    assert result["timed_out"] and result["code"] is None and "started" in result["stdout"]
+    child = int(marker.read_text())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and _alive(child):
+        time.sleep(0.05)
+    assert not _alive(child), "what the command started outlived its time limit"
+
+
+def test_a_launched_server_is_its_own_process_group_and_stops_like_a_fresh_one() -> None:
+    codes = {}
+    for fresh in ("", "1"):
+        port = free_port()
+        env = {DISABLE: fresh} if fresh else {}
+        server = start_server([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"], port, env=env)
+        try:
+            assert os.getpgid(server.process.pid) == server.process.pid
+            assert server.process.poll() is None
+            assert isinstance(server.process, subprocess.Popen) == bool(fresh)
+        finally:
+            codes[fresh] = server.stop(signal.SIGTERM, timeout=10)
+        server.log_path.unlink(missing_ok=True)
+    assert codes[""] == codes["1"] == -signal.SIGTERM
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie waiting for its parent to read it is not alive
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except (OSError, IndexError):
+        return True

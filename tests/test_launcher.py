@@ -79,7 +79,13 @@ def test_an_uncaught_exception_prints_a_traceback_and_exits_1(tmp_path: Path) ->
 
 def test_a_command_over_its_time_is_stopped_with_what_it_left(tmp_path: Path) -> None:
     marker = tmp_path / "child.pid"
-    code = f"import os, subprocess, sys, time; p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); open({str(marker)!r}, 'w').write(str(p.pid)); print('started', flush=True); time.sleep(60)"
+    code = (
+        "import subprocess, sys, time\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        f"open({str(marker)!r}, 'w').write(str(child.pid))\n"
+        "print('started', flush=True)\n"
+        "time.sleep(60)\n"
+    )
     start = time.monotonic()
     result = run_to_end([sys.executable, "-c", code], dict(os.environ), str(tmp_path), 3)
     assert time.monotonic() - start < 10

@@ -102,9 +102,10 @@ class ProbeContext:
 class LearnerSession:
     """One fresh import of the learner's file and every operation a test may perform on it."""
 
-    def __init__(self, kata_file: Path, probes_file: Path | None = None) -> None:
+    def __init__(self, kata_file: Path, probes_file: Path | None = None, module: ModuleType | None = None) -> None:
+        """``module``: the file already imported, untouched since (a test's fork of a warm import)."""
         self.kata_file = kata_file
-        self.module = import_graded_file(kata_file)  # KataImportError: one line, the learner's
+        self.module = module if module is not None else import_graded_file(kata_file)  # KataImportError: one line
         self.context = ProbeContext(self.module, kata_file)
         self.probes = load_probes(probes_file) if probes_file and probes_file.is_file() else None
         self._traveller: Any = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,7 +107,11 @@ class KataFixtures:
         # The app runs in this process: an os._exit() in its shutdown must not end the run.
         with ExitGuard(kata_file) as guard:
             try:
-                session = LearnerSession(kata_file, kata.path / PROBES_FILE)
+                warm = self.grader.warm_module(kata_file)
+                started = time.perf_counter()
+                session = LearnerSession(kata_file, kata.path / PROBES_FILE, warm)
+                if warm is None:
+                    self.grader.import_seconds[str(kata_file)] = time.perf_counter() - started
             except KataImportError as exc:
                 self._remember_and_fail(request, kata_file, str(exc))
             except KataTimeout as exc:

@@ -19,12 +19,14 @@ from typing import Any
 
 import pytest
 
-from graders.host.loader import display_path
+from graders.host.loader import display_path, import_graded_file
 from graders.host.servers import prepare_launcher, stop_all
 from graders.judge.access import HostAccess
 from graders.judge.card import WarningSummary, render_card, render_summary, render_warnings
 from graders.judge.channel import HostChannel
+from graders.judge.exits import ExitGuard
 from graders.judge.fixtures import KataFixtures
+from graders.judge.forked import FORK_WORTH, WarmImport, fork_allowed, no_other_threads, run_in_fork, warning_from, warning_record
 from graders.judge.model import Behaviour, KataResult
 from graders.judge.reasons import failure_reason, location_in_graded_file
 from graders.judge.target import (
@@ -112,6 +114,12 @@ class KataGrader:
         self.exitstatus = 0
         self.start_env = dict(os.environ)  # what a test changes in it, the host applies too
         self.host: HostAccess | None = None
+        self.forks_allowed = False  # each kata test in a fork of this process (graders.judge.forked)
+        self.warm: dict[str, WarmImport | None] = {}  # the learner's file imported once, by path
+        self.in_fork = False  # true in a test's fork
+        self.seasoned: set[str] = set()  # katas whose first test ran in this process, unforked
+        self.import_seconds: dict[str, float] = {}  # how long a fresh import of each graded file took here
+        self.fork_warnings: list[dict[str, Any]] = []  # recorded in a fork, told again by the parent
 
     # -- activation and settings -------------------------------------------------
 
@@ -138,6 +146,7 @@ class KataGrader:
                 self.host.channel.call("ping")  # wait for the host here, not inside a test's time limit
             except Exception:  # noqa: BLE001 - every test will say what is wrong with the host
                 self.host.channel.reset()
+        self.forks_allowed = self.host is None and fork_allowed(self.config)
         self.config.pluginmanager.register(KataFixtures(self), "kata-fixtures")
 
     def _read_settings(self) -> None:
@@ -247,6 +256,67 @@ class KataGrader:
 
     # -- running -------------------------------------------------------------------
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+        """A kata's test in a fork of this process, which imported the learner's file once for all of them."""
+        kata = self.kata_of(item) if self.active and self.forks_allowed and not self.in_fork else None
+        if kata is None or kata.kind == TESTS_KIND or kata.dir in self.hung or not self._warm_import(item, kata):
+            return None
+        if kata.dir not in self.seasoned:
+            # The first test runs here, as without forks: what a process sets up on first use (lazy imports,
+            # caches, the event loop machinery) then stays for every fork, instead of being paid in each.
+            # It also times a fresh import of the file: a fork costs about 10 ms, so a file that imports
+            # faster than FORK_WORTH is imported per test, as before.
+            self.seasoned.add(kata.dir)
+            return None
+        path = str(self.target.file_for(kata))
+        if self.import_seconds.get(path, 0.0) < FORK_WORTH or not no_other_threads():
+            return None
+        timeout = self._timeout_for(item)
+        limit = 3 * timeout + 30 if timeout > 0 else 7 * 24 * 3600.0  # each phase has its own limit in the fork
+
+        def in_child() -> None:
+            self.in_fork = True
+
+        def extras() -> dict[str, Any]:
+            return {"hung": sorted(self.hung), "crashes": list(self.crashes.items()), "warnings": self.fork_warnings}
+
+        ihook = item.ihook
+        ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+        outcome = run_in_fork(item, limit, in_child, extras)
+        self.hung.update(outcome.extras.get("hung", []))
+        self.crashes.update({tuple(key): tuple(value) for key, value in outcome.extras.get("crashes", [])})
+        for record in outcome.extras.get("warnings", []):
+            told = {"warning_message": warning_from(record), "when": "runtest", "nodeid": item.nodeid, "location": None}
+            ihook.pytest_warning_recorded.call_historic(kwargs=told)
+        for report in outcome.reports:
+            ihook.pytest_runtest_logreport(report=report)
+        ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+        return True
+
+    def _warm_import(self, item: pytest.Item, kata: Kata) -> bool:
+        """Import the graded file once in this process, for every test's fork to start from; False if it fails
+        (then each test imports it itself, and says why)."""
+        path = self.target.file_for(kata)
+        if str(path) not in self.warm:
+            self.warm[str(path)] = None
+            if not self.known_crash(path)[0]:
+                try:
+                    with ExitGuard(path) as guard, time_limit(self._timeout_for(item), "importing the file"):
+                        module = import_graded_file(path)
+                    if not guard.calls:
+                        self.warm[str(path)] = WarmImport(module, dict(os.environ), os.getcwd())
+                except KeyboardInterrupt:
+                    raise
+                except BaseException:  # noqa: BLE001 - the tests import it again and report what happens
+                    pass
+        return self.warm[str(path)] is not None
+
+    def warm_module(self, path: Path) -> Any:
+        """In a test's fork: the module imported once, if a fresh import would see the same environment."""
+        warm = self.warm.get(str(path)) if self.in_fork else None
+        return warm.module if warm is not None and warm.fits() else None
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:
         kata = self.kata_of(item) if self.active else None
@@ -303,6 +373,9 @@ class KataGrader:
         return report
 
     def pytest_warning_recorded(self, warning_message: Any, when: str, nodeid: str, location: Any) -> None:
+        if self.active and self.in_fork:
+            self.fork_warnings.append(warning_record(warning_message))
+            return
         if self.active and not self.is_worker:
             message = str(warning_message.message).strip().splitlines()
             where = f"{display_path(Path(warning_message.filename))}:{warning_message.lineno}"

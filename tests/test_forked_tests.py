@@ -1,0 +1,141 @@
+"""A kata whose file is slow to import is imported once and each test runs in a fork (graders.judge.forked).
+
+Every import of these stubs appends a line to a file, so a test can count them; the control
+runs the same kata with ``KATA_NO_FORK=1``, where each test imports the file itself.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import Course
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="tests fork only where the system can")
+
+SLOW_STUB = """
+import os, time
+time.sleep(0.08)  # a slow import, like hashing the fake users' passwords with scrypt
+with open(os.environ["KATA_IMPORT_LOG"], "a") as log:
+    log.write(os.environ.get("KATA_FLAVOUR", "plain") + "\\n")
+STORE = {}
+FLAVOUR = os.environ.get("KATA_FLAVOUR", "plain")
+
+def remember(key):
+    STORE[key] = True
+    return sorted(STORE)
+"""
+
+ISOLATION_TESTS = '''
+import pytest
+
+@pytest.mark.parametrize("key", ["a", "b", "c", "d", "e"])
+def test_each_test_sees_the_module_as_imported(kata_module, key):
+    """STORE is empty when the test starts, whatever the tests before it put in."""
+    assert kata_module.STORE == {}
+    assert kata_module.remember(key) == [key]
+
+def test_an_environment_set_before_the_import_is_seen(monkeypatch, request):
+    """A test that changes the environment before the file is imported gets an import of its own."""
+    monkeypatch.setenv("KATA_FLAVOUR", "spicy")
+    assert request.getfixturevalue("kata_module").FLAVOUR == "spicy"
+'''
+
+
+@pytest.fixture
+def import_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    log = tmp_path / "imports.log"
+    monkeypatch.setenv("KATA_IMPORT_LOG", str(log))
+    monkeypatch.setenv("COLUMNS", "200")
+    return log
+
+
+@pytest.mark.parametrize("forks", [True, False], ids=["forked", "control-no-fork"])
+def test_a_slow_import_is_paid_once_and_every_test_still_starts_fresh(
+    pytester: pytest.Pytester, course: Course, import_log: Path, monkeypatch: pytest.MonkeyPatch, forks: bool
+) -> None:
+    if not forks:
+        monkeypatch.setenv("KATA_NO_FORK", "1")
+    course.kata(stub=SLOW_STUB, tests=ISOLATION_TESTS, pristine="")
+    result = pytester.runpytest_subprocess("katas/01_demo", timeout=120)
+    result.stdout.fnmatch_lines(["*01_demo · Demo 01_demo  6/6*"])
+    imports = import_log.read_text().split()
+    assert imports.count("spicy") == 1
+    # forked: one import to fork from, one for the first test (run unforked, timing a fresh import)
+    assert imports.count("plain") == (2 if forks else 5)
+
+
+CRASHING_STUB = """
+import ctypes, os, time
+time.sleep(0.08)
+with open(os.environ["KATA_IMPORT_LOG"], "a") as log:
+    log.write("plain\\n")
+
+def crash():
+    ctypes.string_at(0)  # a segmentation fault: native code gone wrong
+
+def fine():
+    return "fine"
+"""
+
+CRASH_TESTS = '''
+def test_first(learner):
+    """The first test runs unforked."""
+    assert learner.call("fine") == "fine"
+
+def test_native_crash(learner):
+    """A crash in native code."""
+    learner.call("crash")
+
+def test_after(learner):
+    """The test after the crash still runs."""
+    assert learner.call("fine") == "fine"
+'''
+
+
+def test_a_crash_in_native_code_fails_one_test_and_the_run_goes_on(
+    pytester: pytest.Pytester, course: Course, import_log: Path
+) -> None:
+    course.kata(stub=CRASHING_STUB, tests=CRASH_TESTS, pristine="")
+    result = pytester.runpytest_subprocess("katas/01_demo", timeout=120)
+    result.stdout.fnmatch_lines(
+        [
+            "*01_demo · Demo 01_demo  2/3*",
+            "  ✗ A crash in native code.",
+            "      the test's process was ended by SIGSEGV while the test ran*",
+        ]
+    )
+
+
+WARNING_STUB = """
+import os, time, warnings
+time.sleep(0.08)
+with open(os.environ["KATA_IMPORT_LOG"], "a") as log:
+    log.write("plain\\n")
+
+def old():
+    warnings.warn("old() is deprecated", DeprecationWarning, stacklevel=1)
+    return 1
+"""
+
+WARNING_TESTS = '''
+import pytest
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_calls_old(learner, n):
+    """old() answers 1."""
+    assert learner.call("old") == 1
+'''
+
+
+def test_warnings_raised_in_forks_are_summed_on_the_card(
+    pytester: pytest.Pytester, course: Course, import_log: Path
+) -> None:
+    course.kata(stub=WARNING_STUB, tests=WARNING_TESTS, pristine="")
+    result = pytester.runpytest_subprocess("katas/01_demo", timeout=120)
+    assert import_log.read_text().split().count("plain") == 2  # the later tests did fork
+    result.stdout.fnmatch_lines(
+        ["  ! 3× katas/01_demo/stub.py:8: DeprecationWarning: old() is deprecated", "*3 passed, 3 warnings*"]
+    )

@@ -139,3 +139,68 @@ def test_warnings_raised_in_forks_are_summed_on_the_card(
     result.stdout.fnmatch_lines(
         ["  ! 3× katas/01_demo/stub.py:8: DeprecationWarning: old() is deprecated", "*3 passed, 3 warnings*"]
     )
+
+
+SERVED_STUB = """
+import os, time
+from fastapi import FastAPI
+time.sleep(0.08)
+with open(os.environ["KATA_IMPORT_LOG"], "a") as log:
+    log.write("plain\\n")
+app = FastAPI()
+
+@app.get("/")
+def root():
+    return {"pid": os.getpid()}
+
+def spin():
+    while True:
+        pass
+"""
+
+SERVED_TESTS = '''
+import os
+import pytest
+
+def pid_seen():
+    with open(os.environ["KATA_IMPORT_LOG"] + ".pids", "a") as pids:
+        pids.write(f"{os.getpid()}\\n")
+
+def test_first(learner):
+    """The first test times a fresh import."""
+    pid_seen()
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_a_server_answers(learner, serve, n):
+    """A real server answers, in every test."""
+    pid_seen()
+    with serve().client() as http:
+        assert http.get("/").status_code == 200
+
+@pytest.mark.kata_timeout(2)
+def test_hangs(learner):
+    """A call that never returns."""
+    learner.call("spin")
+
+def test_after_the_hang(learner):
+    """Not graded once the kata hung."""
+'''
+
+
+def test_forked_tests_share_the_launcher_and_a_hang_stops_the_kata(
+    pytester: pytest.Pytester, course: Course, import_log: Path
+) -> None:
+    course.kata(stub=SERVED_STUB, tests=SERVED_TESTS, pristine="")
+    result = pytester.runpytest_subprocess("katas/01_demo", timeout=120)
+    result.stdout.fnmatch_lines(
+        [
+            "*01_demo · Demo 01_demo  4/6*",
+            "  ✗ A call that never returns.",
+            "*longer than 2 s*",
+            "  ✗ Not graded once the kata hung.",
+            "*an earlier behaviour of this kata hung*",
+        ]
+    )
+    # one import to fork from, one in the first test, one in each server (a process of its own)
+    assert import_log.read_text().split().count("plain") == 5
+    assert len(set(Path(f"{import_log}.pids").read_text().split())) == 4  # the server tests ran in forks

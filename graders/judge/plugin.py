@@ -26,7 +26,15 @@ from graders.judge.card import WarningSummary, render_card, render_summary, rend
 from graders.judge.channel import HostChannel
 from graders.judge.exits import ExitGuard
 from graders.judge.fixtures import KataFixtures
-from graders.judge.forked import FORK_WORTH, WarmImport, fork_allowed, no_other_threads, run_in_fork, warning_from, warning_record
+from graders.judge.forked import (
+    FORK_WORTH,
+    WarmImport,
+    fork_allowed,
+    no_other_threads,
+    run_in_fork,
+    warning_from,
+    warning_record,
+)
 from graders.judge.model import Behaviour, KataResult
 from graders.judge.reasons import failure_reason, location_in_graded_file
 from graders.judge.target import (
@@ -117,7 +125,6 @@ class KataGrader:
         self.forks_allowed = False  # each kata test in a fork of this process (graders.judge.forked)
         self.warm: dict[str, WarmImport | None] = {}  # the learner's file imported once, by path
         self.in_fork = False  # true in a test's fork
-        self.seasoned: set[str] = set()  # katas whose first test ran in this process, unforked
         self.import_seconds: dict[str, float] = {}  # how long a fresh import of each graded file took here
         self.fork_warnings: list[dict[str, Any]] = []  # recorded in a fork, told again by the parent
 
@@ -241,10 +248,11 @@ class KataGrader:
         )
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        """When a kata test will start a server, warm the server launcher up while the others run."""
+        """When a kata test will start a server or a command, warm the launcher up while the others run."""
         if not self.active or self.is_worker:
             return
-        if not any("serve" in getattr(item, "fixturenames", ()) and self.kata_of(item) for item in session.items):
+        uses = {"serve", "run_command"}
+        if not any(uses & set(getattr(item, "fixturenames", ())) and self.kata_of(item) for item in session.items):
             return
         if self.host is None:
             prepare_launcher()
@@ -262,15 +270,12 @@ class KataGrader:
         kata = self.kata_of(item) if self.active and self.forks_allowed and not self.in_fork else None
         if kata is None or kata.kind == TESTS_KIND or kata.dir in self.hung or not self._warm_import(item, kata):
             return None
-        if kata.dir not in self.seasoned:
-            # The first test runs here, as without forks: what a process sets up on first use (lazy imports,
-            # caches, the event loop machinery) then stays for every fork, instead of being paid in each.
-            # It also times a fresh import of the file: a fork costs about 10 ms, so a file that imports
-            # faster than FORK_WORTH is imported per test, as before.
-            self.seasoned.add(kata.dir)
-            return None
-        path = str(self.target.file_for(kata))
-        if self.import_seconds.get(path, 0.0) < FORK_WORTH or not no_other_threads():
+        # Tests run here, as without forks, until one has timed a fresh import of the file: what a process
+        # sets up on first use (lazy imports, caches, the event loop machinery) then stays for every fork
+        # instead of being paid in each. A fork costs about 10 ms, so a file that imports faster than
+        # FORK_WORTH goes on being imported per test, as before.
+        seconds = self.import_seconds.get(str(self.target.file_for(kata)))
+        if seconds is None or seconds < FORK_WORTH or not no_other_threads():
             return None
         timeout = self._timeout_for(item)
         limit = 3 * timeout + 30 if timeout > 0 else 7 * 24 * 3600.0  # each phase has its own limit in the fork

@@ -122,3 +122,29 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
     except (OSError, IndexError):
         return True
+
+
+def test_a_variable_read_while_warming_up_makes_a_different_value_start_fresh(tmp_path: Path) -> None:
+    # gunicorn's settings take their defaults from the environment when gunicorn.config is imported,
+    # which the launcher did long before this command: a fork would print the launcher's value.
+    code = "import gunicorn.config as c; print(c.ForwardedAllowIPS.default, c.Workers.default)"
+    env = {**os.environ, "FORWARDED_ALLOW_IPS": "192.0.2.10", "WEB_CONCURRENCY": "3"}
+    forked, fresh = both([sys.executable, "-c", code], env, tmp_path)
+    assert forked == fresh
+    assert forked["stdout"].split() == ["192.0.2.10", "3"]
+
+
+def test_warming_up_notes_what_modules_read_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graders.host.launcher import EVERY_VARIABLE, differs_where_read, warm_up
+
+    (tmp_path / "kata_reads_env.py").write_text("import os\nSETTING = os.environ.get('KATA_AT_IMPORT', 'x')\n")
+    (tmp_path / "kata_copies_env.py").write_text("import os\nALL = dict(os.environ)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    read = warm_up(("kata_reads_env",))
+    assert "KATA_AT_IMPORT" in read
+    assert differs_where_read(read, {}, {"KATA_AT_IMPORT": "y"})
+    assert not differs_where_read(read, {}, {"SOMETHING_ELSE": "y"})
+    assert EVERY_VARIABLE in warm_up(("kata_copies_env",))
+    assert type(os.environ).__name__ == "_Environ"  # the real one is back

@@ -34,12 +34,13 @@ from typing import Any
 WARM_MODULES = (
     "fastapi", "fastapi.routing", "fastapi.security", "pydantic", "starlette.applications",
     "uvicorn", "uvicorn.main", "uvicorn.config", "uvicorn.server", "uvicorn.lifespan.on",
-    "uvicorn.protocols.http.h11_impl", "uvicorn.protocols.http.httptools_impl",
-    "uvicorn.protocols.websockets.websockets_impl", "uvicorn.protocols.websockets.wsproto_impl",
-    "uvicorn.loops.auto", "uvicorn.loops.asyncio", "uvicorn.loops.uvloop",
-    "gunicorn.app.wsgiapp", "gunicorn.arbiter", "gunicorn.workers.base", "uvicorn_worker",
-    "anyio._backends._asyncio", "multipart", "python_multipart", "jose", "sqlalchemy",
+    "uvicorn.protocols.http.auto", "uvicorn.protocols.websockets.auto", "uvicorn.loops.auto",
+    "uvicorn.loops.asyncio", "anyio._backends._asyncio", "python_multipart", "jose", "sqlalchemy",
 )  # fmt: skip
+# Only what a server started fresh imports too (none of them warns on import). Not Gunicorn: its
+# settings take their defaults from PORT, WEB_CONCURRENCY and FORWARDED_ALLOW_IPS at import, which the
+# tests set per server, and it imports in 0.02 s. What a warm module reads at import is noted anyway
+# (warm_up), and a command whose environment differs there starts fresh.
 SCRIPTS = {"uvicorn": "uvicorn", "gunicorn": "gunicorn"}  # console script → the module ``-m`` runs
 EMULATED = {"PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"}  # PYTHON* variables a fork can honour
 DISABLE = "KATA_FRESH_SERVERS"
@@ -84,22 +85,71 @@ def _resolve(program: str, env: dict[str, str]) -> str | None:
 # -- the launcher process ----------------------------------------------------------------
 
 
-def main() -> None:
-    """Warm up, then fork one child per request until stdin closes."""
+class _ReadsRecorded(os._Environ):  # type: ignore[name-defined,misc]
+    """``os.environ`` while the launcher warms up: it notes every variable a module reads at import."""
+
+    def __init__(self, real: Any, seen: set[str]) -> None:
+        super().__init__(real._data, real.encodekey, real.decodekey, real.encodevalue, real.decodevalue)
+        self.seen = seen
+
+    def __getitem__(self, key: str) -> str:
+        self.seen.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        self.seen.add(str(key))
+        return super().__contains__(key)
+
+    def __iter__(self) -> Any:
+        self.seen.add(EVERY_VARIABLE)  # a copy of the whole environment: every variable counts
+        return super().__iter__()
+
+
+EVERY_VARIABLE = "*"
+
+
+def warm_up(modules: tuple[str, ...] = WARM_MODULES) -> set[str]:
+    """Import ``modules``; the environment variables they read while importing (gunicorn's settings take
+    their defaults from PORT, WEB_CONCURRENCY and FORWARDED_ALLOW_IPS then, for one)."""
     import importlib
 
-    for name in WARM_MODULES:
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - an optional server part that is not installed
-            pass
+    real, seen = os.environ, set[str]()
+    os.environ = _ReadsRecorded(real, seen)
+    try:
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - an optional server part that is not installed
+                pass
+    finally:
+        os.environ = real  # a module that kept the recorder keeps a working environment: they share one
+    return seen
+
+
+def differs_where_read(read: set[str], warm_env: dict[str, str], env: dict[str, str]) -> bool:
+    """Would a fresh interpreter given ``env`` have imported the warm modules differently?"""
+    if EVERY_VARIABLE in read:
+        return _comparable(warm_env) != _comparable(env)
+    return any(warm_env.get(name) != env.get(name) for name in read)
+
+
+def _comparable(env: dict[str, str]) -> dict[str, str]:
+    return {key: value for key, value in env.items() if key != "PYTEST_CURRENT_TEST"}
+
+
+def main() -> None:
+    """Warm up, then fork one child per request until stdin closes."""
+    read = warm_up()
+    warm_env = dict(os.environ)
     requests, replies = sys.stdin.buffer, sys.stdout.buffer
     exits: dict[int, int] = {}
     for line in requests:  # what came while it warmed up waits in the pipe
         _reap(exits)
         request = json.loads(line)
-        if request["op"] == "spawn":
-            answer: dict[str, Any] = {"pid": _spawn(request)}
+        if request["op"] == "spawn" and differs_where_read(read, warm_env, request["env"]):
+            answer: dict[str, Any] = {"pid": None}  # the asker starts a fresh interpreter instead
+        elif request["op"] == "spawn":
+            answer = {"pid": _spawn(request)}
         else:  # "poll"
             pid = int(request["pid"])
             answer = {"returncode": exits.get(pid)}
@@ -253,7 +303,7 @@ class Launcher:
         request = {"op": "spawn", "kind": kind, "what": what, "args": args, "env": env, "cwd": cwd}
         with self.lock:
             answer = self._ask({**request, "stdout": stdout, "stderr": stderr or stdout})
-        if answer is None:
+        if answer is None or answer.get("pid") is None:
             return None
         return LaunchedProcess(self, int(answer["pid"]))
 

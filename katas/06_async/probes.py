@@ -30,12 +30,13 @@ def _record_call(context: Any) -> None:
     )
 
 
-def spy_on_blocking_io(context: Any, call_through: bool) -> dict[str, Any]:
+def spy_on_blocking_io(context: Any, call_through: bool, pause: float = 0.0) -> dict[str, Any]:
     """Replace the module's `blocking_io` with a spy that records each call.
 
     With ``call_through`` the spy then calls the learner's own `blocking_io` (and its answer and
-    duration are the real ones); without it, it answers "report ready" at once. Returns what the
-    module held under the name before: {"found": bool, "callable": bool}.
+    duration are the real ones); without it, it blocks its thread for ``pause`` seconds and
+    answers "report ready". Returns what the module held under the name before:
+    {"found": bool, "callable": bool}.
     """
     module = context.module
     real = getattr(module, SPIED, None)
@@ -45,7 +46,10 @@ def spy_on_blocking_io(context: Any, call_through: bool) -> dict[str, Any]:
 
     def spy() -> Any:
         _record_call(context)
-        return real() if call_through else "report ready"
+        if call_through:
+            return real()
+        time.sleep(pause)
+        return "report ready"
 
     setattr(module, SPIED, spy)
     return {"found": True, "callable": True}

@@ -26,6 +26,19 @@ def test_grade_card_shows_score_and_each_behaviour(pytester: pytest.Pytester, co
     )
 
 
+def test_the_card_shows_the_furthest_hint_the_learner_asked_for(pytester: pytest.Pytester, course: Course) -> None:
+    course.kata(stub=HALF_DONE)
+    progress = course.progress
+    progress.parent.mkdir(parents=True, exist_ok=True)
+    progress.write_text('{"format_version": 1, "katas": {}, "hints_shown": {"01_demo": 2}}')
+    result = pytester.runpytest("katas/01_demo")
+    result.stdout.fnmatch_lines(["  Hint 2/3: Second hint.", "  More: `*kata hint` the next hint ·*"])
+    progress.write_text('{"format_version": 1, "katas": {}, "hints_shown": {"01_demo": 3}}')
+    result = pytester.runpytest("katas/01_demo")
+    result.stdout.fnmatch_lines(["  Hint 3/3: Third hint.", "  More: `*pytest -v katas/01_demo` every detail"])
+    assert "the next hint" not in result.stdout.str()
+
+
 def test_grade_card_replaces_tracebacks_and_the_short_summary(pytester: pytest.Pytester, course: Course) -> None:
     course.kata(stub=HALF_DONE)
     result = pytester.runpytest("katas/01_demo")
@@ -171,6 +184,16 @@ def test_card_fits_the_terminal_and_keeps_each_verdict(tmp_path, width: int) -> 
     assert "surely" in text, "descriptions wrap, never cut"
     continuation = [line for line in lines if line and not line.startswith("  ")]
     assert continuation == ["07_auth · OAuth2 password flow with JWT  1/4"], "every other line is indented"
+
+
+def test_a_rule_reference_is_never_split_across_lines(tmp_path) -> None:
+    result, kata = long_result(tmp_path)
+    for extra in range(0, 60):  # the reference lands at every place of a line, the end included
+        behaviour = Behaviour("b", "test_b", "A behaviour " + "x" * extra, 1, order=1, rules=("3", "4"))
+        behaviour.fail("a reason")
+        result.behaviours["b"] = behaviour
+        lines = [line.text.strip() for line in render_card(result, kata, "stub", width=80)]
+        assert any("README rules 3, 4" in line for line in lines), "\n".join(lines)
 
 
 def test_a_cut_reason_keeps_its_verdict_whatever_the_echo() -> None:

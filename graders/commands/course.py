@@ -180,8 +180,8 @@ def read_course_progress(manifest: Manifest) -> Progress:
 def reveal_next_hint(manifest: Manifest, kata: Kata) -> tuple[int, str]:
     """Reveal one more hint of ``kata`` (remembered in the progress file): its number and text.
 
-    Every failing grade card already shows hint 1, so the first reveal is hint 2; once all are
-    shown, the last one is given again.
+    Every failing grade card shows the furthest hint revealed so far (hint 1 before any), so a
+    reveal is the one after it; once all are shown, the last one is given again.
     """
     levels: list[int] = []
 

@@ -78,7 +78,8 @@ def wrap(text: str, width: int, first: str, rest: str | None = None) -> list[str
         span = match.group(0)
         return span.replace(" ", NBSP) if len(span) <= room else span
 
-    protected = re.sub(r"`[^`]+`", protect, " ".join(text.split()))
+    spaced = re.sub(r"[ \t\r\n]+", " ", text).strip()  # not str.split(): it would undo a no-break space
+    protected = re.sub(r"`[^`]+`", protect, spaced)
     wrapped = textwrap.wrap(
         protected, width=max(width, MIN_WIDTH), initial_indent=first, subsequent_indent=rest,
         break_long_words=True, break_on_hyphens=False,
@@ -86,8 +87,14 @@ def wrap(text: str, width: int, first: str, rest: str | None = None) -> list[str
     return [line.replace(NBSP, " ") for line in wrapped] or [first.rstrip()]
 
 
-def render_card(result: KataResult, kata: Kata | None, target: str, width: int | None = None) -> list[Line]:
-    """All lines of one kata's card, none wider than ``width`` (default: the terminal's)."""
+def render_card(
+    result: KataResult, kata: Kata | None, target: str, width: int | None = None, hint_level: int = 1
+) -> list[Line]:
+    """All lines of one kata's card, none wider than ``width`` (default: the terminal's).
+
+    ``hint_level``: the furthest hint the learner has asked for (``kata hint``); the card shows it,
+    so it never goes back to a hint they have moved past.
+    """
     width = max(width or terminal_width(), MIN_WIDTH)
     title = f"{result.kata_dir} · {result.title}"
     status = result.status
@@ -116,13 +123,12 @@ def render_card(result: KataResult, kata: Kata | None, target: str, width: int |
             lines += [Line(text) for text in wrap(pointer, width, "  ")]
         lines.append(Line("  Fix this line first: nothing can be graded until the file imports."))
     elif status is Status.NOT_STARTED:
-        lines += _not_started_lines(result, kata, width)
+        lines += _not_started_lines(result, kata, width, hint_level)
     else:
         lines += _behaviour_lines(result, width)
         if result.failing and kata and kata.hints:
-            hint = wrap(f"Hint 1/{len(kata.hints)}: {kata.hints[0]}", width, "  ", "    ")
-            lines += [Line(text, {"cyan": True}) for text in hint]
-            more = f"`{command('kata hint')}` the next hint · " if len(kata.hints) > 1 else ""
+            lines += _hint_lines(kata, hint_level, width)
+            more = f"`{command('kata hint')}` the next hint · " if hint_level < len(kata.hints) else ""
             text = f"More: {more}`{command('pytest -v ' + display_path(kata.path))}` every detail"
             lines += [Line(line) for line in wrap(text, width, "  ", "    ")]
     if not result.complete:
@@ -182,7 +188,14 @@ def render_warnings(warnings: list[WarningSummary], width: int | None = None, ve
     return lines
 
 
-def _not_started_lines(result: KataResult, kata: Kata | None, width: int) -> list[Line]:
+def _hint_lines(kata: Kata, level: int, width: int) -> list[Line]:
+    """Hint ``level`` (1-based, kept within the kata's hints): every card short of done shows one."""
+    level = min(max(level, 1), len(kata.hints))
+    hint = wrap(f"Hint {level}/{len(kata.hints)}: {kata.hints[level - 1]}", width, "  ", "    ")
+    return [Line(text, {"cyan": True}) for text in hint]
+
+
+def _not_started_lines(result: KataResult, kata: Kata | None, width: int, hint_level: int = 1) -> list[Line]:
     count = len(result.graded)
     noun = "behaviour" if count == 1 else "behaviours"
     lines = [Line(f"  {count} {noun} to make pass; none yet, since the stub is untouched.")]
@@ -190,15 +203,15 @@ def _not_started_lines(result: KataResult, kata: Kata | None, width: int) -> lis
         text = f"Read {display_path(kata.readme)}, then edit {display_path(kata.stub)}."
         lines += [Line(line) for line in wrap(text, width, "  ")]
         lines += [Line(line, {"cyan": True}) for line in wrap(f"Question: {kata.question}", width, "  ", "    ")]
-        if kata.hints:  # every card short of done shows hint 1, so `kata hint` goes on from hint 2
-            hint = wrap(f"Hint 1/{len(kata.hints)}: {kata.hints[0]}", width, "  ", "    ")
-            lines += [Line(text, {"cyan": True}) for text in hint]
+        if kata.hints:  # `kata hint` goes on from the one shown here
+            lines += _hint_lines(kata, hint_level, width)
     return lines
 
 
 def _rule_label(rules: tuple[str, ...]) -> str:
     """Where the README states what a failing behaviour checks: "rule 3", "rules 3, 4"."""
-    return f"rule {rules[0]}" if len(rules) == 1 else f"rules {', '.join(rules)}"
+    label = f"rule {rules[0]}" if len(rules) == 1 else f"rules {', '.join(rules)}"
+    return label.replace(" ", NBSP)  # wrapped as one piece: "README rules 3," and "4" on two lines read badly
 
 
 def _behaviour_lines(result: KataResult, width: int) -> list[Line]:
@@ -215,7 +228,7 @@ def _behaviour_lines(result: KataResult, width: int) -> list[Line]:
             continue
         same = behaviour.reason in written and not one_reason
         tag = "  (same reason as above)" if same else ""
-        rule = f" · README {_rule_label(behaviour.rules)}" if behaviour.rules else ""
+        rule = f" ·{NBSP}README{NBSP}{_rule_label(behaviour.rules)}" if behaviour.rules else ""
         text = f"✗ {behaviour.description}{points}{rule}{tag}"
         lines += [Line(t, {"red": True}) for t in wrap(text, width, "  ", "    ")]
         if behaviour.reason and not one_reason and not same:

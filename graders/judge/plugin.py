@@ -49,7 +49,7 @@ from graders.judge.target import (
 )
 from graders.judge.timelimit import KataTimeout, time_limit
 from graders.manifest import TESTS_KIND, Kata, Manifest, ManifestError, file_sha256, find_manifest, load_manifest
-from graders.progress import KataRecord, now_iso, update_progress
+from graders.progress import KataRecord, now_iso, read_progress, update_progress
 
 TARGET_HELP = (
     "What the kata tests grade: 'stub' (the learner's file, the default), 'solution' "
@@ -482,7 +482,8 @@ class KataGrader:
         for index, (key, result) in enumerate(self.results.items()):
             if index:
                 terminalreporter.write_line("")
-            for line in render_card(result, self.result_katas[key], self.target.describe()):
+            kata = self.result_katas[key]
+            for line in render_card(result, kata, self.target.describe(), hint_level=self._hint_level(kata)):
                 terminalreporter.write_line(line.text, **line.markup)
         for note in self.notes.values():
             terminalreporter.write_line(note, yellow=True)
@@ -495,6 +496,15 @@ class KataGrader:
             terminalreporter.write_line("")
             summary = render_summary(results)
             terminalreporter.write_line(summary.text, **summary.markup)
+
+    def _hint_level(self, kata: Kata | None) -> int:
+        """The furthest hint the learner asked for with `kata hint` (1 when none, or not the learner's stub)."""
+        if kata is None or not self.target.records_progress:
+            return 1
+        try:
+            return max(read_progress(kata.katas_dir.parent).hints_shown.get(kata.id, 1), 1)
+        except (OSError, ValueError):
+            return 1
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         stop_all()

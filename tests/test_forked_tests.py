@@ -204,3 +204,94 @@ def test_forked_tests_share_the_launcher_and_a_hang_stops_the_kata(
     # one import to fork from, one in the first test, one in each server (a process of its own)
     assert import_log.read_text().split().count("plain") == 5
     assert len(set(Path(f"{import_log}.pids").read_text().split())) == 4  # the server tests ran in forks
+
+
+FORWARD_REFERENCE_STUB = """
+import os, time
+from pydantic import BaseModel
+time.sleep(0.08)
+with open(os.environ["KATA_IMPORT_LOG"], "a") as log:
+    log.write("plain\\n")
+
+class TokenData(BaseModel):
+    claims: "Claims"  # defined below: Pydantic resolves it through sys.modules at first use
+
+class Claims(BaseModel):
+    sub: str
+
+def subject():
+    return TokenData(claims=Claims(sub="ada")).claims.sub
+"""
+
+FORWARD_REFERENCE_TESTS = '''
+import pytest
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_subject(learner, n):
+    """A model with a forward reference validates in every test."""
+    assert learner.call("subject") == "ada"
+'''
+
+
+def test_a_forward_reference_resolves_to_the_forks_own_module(
+    pytester: pytest.Pytester, course: Course, import_log: Path
+) -> None:
+    course.kata(stub=FORWARD_REFERENCE_STUB, tests=FORWARD_REFERENCE_TESTS, pristine="")
+    result = pytester.runpytest_subprocess("katas/01_demo", timeout=120)
+    result.stdout.fnmatch_lines(["*01_demo · Demo 01_demo  3/3*"])
+    assert import_log.read_text().split().count("plain") == 2  # the later tests did fork
+
+
+INTERRUPTED_TESTS = '''
+import os, time
+
+def test_first(learner):
+    """Times the import."""
+
+def test_waits(learner, serve):
+    """Starts a server, then waits to be interrupted."""
+    server = serve()
+    with open(os.environ["KATA_IMPORT_LOG"] + ".server", "w") as note:
+        note.write(str(server.process.pid))
+    time.sleep(60)
+'''
+
+
+def test_a_ctrl_c_during_a_forked_test_ends_the_run_once_and_leaves_no_server(
+    pytester: pytest.Pytester, course: Course, import_log: Path
+) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    course.kata(stub=SERVED_STUB, tests=INTERRUPTED_TESTS, pristine="")
+    run = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "katas/01_demo"],
+        cwd=pytester.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )  # fmt: skip
+    note = Path(f"{import_log}.server")
+    deadline = time.monotonic() + 60
+    while not note.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert note.exists(), "the server test never started"
+    time.sleep(0.3)
+    os.killpg(run.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole foreground group
+    output, _ = run.communicate(timeout=60)
+    assert "INTERNALERROR" not in output and output.count("grade card") <= 1, output
+    server = int(note.read_text())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and _alive(server):
+        time.sleep(0.05)
+    assert not _alive(server), "the forked test's server outlived the interrupted run"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie waiting for its parent to read it is not alive
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except (OSError, IndexError):
+        return True

@@ -148,3 +148,54 @@ def test_warming_up_notes_what_modules_read_from_the_environment(
     assert not differs_where_read(read, {}, {"SOMETHING_ELSE": "y"})
     assert EVERY_VARIABLE in warm_up(("kata_copies_env",))
     assert type(os.environ).__name__ == "_Environ"  # the real one is back
+
+
+ENDINGS = {
+    "unclosed file": "f = open('out.txt', 'w'); f.write('hello')",
+    "KeyboardInterrupt": "raise KeyboardInterrupt",
+    "own excepthook": (
+        "import sys\nsys.excepthook = lambda *a: print('hooked', file=sys.stderr)\nraise ValueError('x')"
+    ),
+    "atexit": "import atexit; atexit.register(print, 'bye')",
+    "thread at exit": (
+        "import threading, time\nthreading.Thread(target=lambda: (time.sleep(0.3), print('late'))).start()"
+    ),
+    "time zone": "import time; print(time.strftime('%Z'))",
+}
+
+
+@pytest.mark.parametrize("code", list(ENDINGS.values()), ids=list(ENDINGS))
+def test_a_forked_command_ends_as_an_interpreter_does(tmp_path: Path, code: str) -> None:
+    env = {**os.environ, "TZ": "Asia/Tokyo"}
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    forked = run_to_end([sys.executable, "-c", code], env, str(tmp_path / "a"), 20)
+    fresh = _fresh([sys.executable, "-c", code], env, str(tmp_path / "b"), 20)
+    assert (forked["code"], forked["stdout"]) == (fresh["code"], fresh["stdout"])
+    assert forked["stderr"].splitlines()[-1:] == fresh["stderr"].splitlines()[-1:]
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == sorted(p.name for p in (tmp_path / "b").iterdir())
+    assert [p.read_text() for p in (tmp_path / "a").iterdir()] == [p.read_text() for p in (tmp_path / "b").iterdir()]
+
+
+def test_a_missing_module_is_said_as_python_m_says_it(tmp_path: Path) -> None:
+    forked, fresh = both([sys.executable, "-m", "kata_no_such_module"], dict(os.environ), tmp_path)
+    assert forked["code"] == fresh["code"] == 1
+    assert forked["stderr"] == fresh["stderr"] and "No module named kata_no_such_module" in fresh["stderr"]
+
+
+def test_a_signal_the_asker_ignores_stays_ignored(tmp_path: Path) -> None:
+    code = "import signal; print(signal.getsignal(signal.SIGINT) == signal.SIG_IGN)"
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forked, fresh = both([sys.executable, "-c", code], dict(os.environ), tmp_path)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert forked["stdout"] == fresh["stdout"] == "True\n"
+
+
+def test_another_interpreter_than_this_one_starts_fresh() -> None:
+    base = os.path.realpath(sys.executable)
+    if base == os.path.abspath(sys.executable):
+        pytest.skip("this interpreter is not a link into another one (no virtual environment)")
+    env = dict(os.environ)
+    assert plan_for([base, "-c", "pass"], env, env) is None

@@ -19,6 +19,7 @@ The protocol is one JSON line each way over the launcher's stdin and stdout.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import shutil
@@ -60,7 +61,9 @@ def plan_for(argv: list[str], env: dict[str, str], launcher_env: dict[str, str])
     program = _resolve(argv[0], env)
     if program is None:
         return None
-    if program == _real(sys.executable):
+    # This interpreter by its own path: a venv's python links to the base one, which has no venv.
+    same_folder = os.path.dirname(os.path.abspath(program)) == os.path.dirname(os.path.abspath(sys.executable))
+    if same_folder and _real(program) == _real(sys.executable):
         if len(argv) >= 3 and argv[1] == "-m" and all(part.isidentifier() for part in argv[2].split(".")):
             return "module", argv[2], argv[3:]
         if len(argv) >= 3 and argv[1] == "-c":
@@ -68,7 +71,7 @@ def plan_for(argv: list[str], env: dict[str, str], launcher_env: dict[str, str])
         return None
     name = Path(argv[0]).name
     script = Path(sys.executable).parent / name
-    if name in SCRIPTS and script.is_file() and program == _real(str(script)):
+    if name in SCRIPTS and script.is_file() and _real(program) == _real(str(script)):
         return "module", SCRIPTS[name], argv[1:]
     return None
 
@@ -78,8 +81,9 @@ def _real(path: str) -> str:
 
 
 def _resolve(program: str, env: dict[str, str]) -> str | None:
+    """Where ``program`` is, as the command would find it (not following links)."""
     found = program if os.sep in program else shutil.which(program, path=env.get("PATH", os.environ.get("PATH")))
-    return _real(found) if found else None
+    return os.path.abspath(found) if found else None
 
 
 # -- the launcher process ----------------------------------------------------------------
@@ -153,7 +157,7 @@ def main() -> None:
         else:  # "poll"
             pid = int(request["pid"])
             answer = {"returncode": exits.get(pid)}
-        replies.write(json.dumps(answer).encode() + b"\n")
+        replies.write(json.dumps({**answer, "number": request.get("number")}).encode() + b"\n")
         replies.flush()
 
 
@@ -172,12 +176,13 @@ def _spawn(request: dict[str, Any]) -> int:
     pid = os.fork()
     if pid:
         return pid
-    code = 1
-    try:  # the launcher's pipes are fds 0 and 1: _become puts the server's own in their place
-        _become(request)
-        code = _run(request["kind"], request["what"], request["args"])
-    finally:
-        os._exit(code)
+    # The child: from here it is the interpreter the command asked for. What it raises leaves
+    # through main() and ends the process as an interpreter ends: tracebacks by sys.excepthook,
+    # SystemExit's code, KeyboardInterrupt as a SIGINT death, then atexit, waiting for threads,
+    # and module finalization (an unclosed file is still flushed).
+    _become(request)  # the launcher's pipes are fds 0 and 1: it puts the command's own in their place
+    _run(request["kind"], request["what"], request["args"])
+    raise SystemExit(0)
 
 
 def _become(request: dict[str, Any]) -> None:
@@ -203,8 +208,12 @@ def _become(request: dict[str, Any]) -> None:
     sys.dont_write_bytecode = bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))
     sys.path[0] = os.getcwd() if request["kind"] == "module" else ""  # what ``-m`` and ``-c`` put first
     tempfile.tempdir = None  # read TMPDIR again
-    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
-        signal.signal(number, signal.default_int_handler if number == signal.SIGINT else signal.SIG_DFL)
+    if hasattr(time, "tzset"):
+        time.tzset()  # read TZ again
+    ignored = set(request.get("ignored", []))  # what the asker ignores, a fresh process inherits ignored
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGCHLD):
+        default = signal.default_int_handler if number == signal.SIGINT else signal.SIG_DFL
+        signal.signal(number, signal.SIG_IGN if int(number) in ignored else default)
 
 
 def _text_stream(fd: int, unbuffered: bool, errors: str) -> io.TextIOWrapper:
@@ -214,47 +223,19 @@ def _text_stream(fd: int, unbuffered: bool, errors: str) -> io.TextIOWrapper:
     return io.TextIOWrapper(binary, encoding="utf-8", errors=errors, write_through=unbuffered)
 
 
-def _run(kind: str, what: str, args: list[str]) -> int:
-    """Run module or source ``what`` as ``__main__`` with ``args``, and end as the interpreter would: the exit code."""
-    import atexit
+def _run(kind: str, what: str, args: list[str]) -> None:
+    """Run module or source ``what`` as ``__main__`` with ``args``, as ``python -m`` or ``python -c`` would."""
     import runpy
-    import traceback
     import types
 
-    code = 0
-    try:
-        if kind == "module":
-            sys.argv = [what, *args]  # runpy puts the module's file first, as ``python -m`` does
-            runpy.run_module(what, run_name="__main__", alter_sys=True)
-        else:
-            sys.argv = ["-c", *args]
-            main = types.ModuleType("__main__")
-            sys.modules["__main__"] = main
-            exec(compile(what, "<string>", "exec"), main.__dict__)  # noqa: S102 - what ``python -c`` does
-    except SystemExit as exc:
-        code = _exit_code(exc.code)
-    except KeyboardInterrupt:
-        code = 128 + signal.SIGINT
-    except BaseException:  # noqa: BLE001 - printed like the interpreter does, then exit 1
-        traceback.print_exc()
-        code = 1
-    try:
-        threading._shutdown()  # type: ignore[attr-defined]  # wait for non-daemon threads, as at exit
-        atexit._run_exitfuncs()
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except BaseException:  # noqa: BLE001 - nothing left to report it to
-        pass
-    return code
-
-
-def _exit_code(value: object) -> int:
-    if value is None:
-        return 0
-    if isinstance(value, int):
-        return value & 0xFF
-    print(value, file=sys.stderr)
-    return 1
+    main = types.ModuleType("__main__")  # a namespace of its own, not the launcher's
+    sys.modules["__main__"] = main
+    if kind == "module":
+        sys.argv = ["-m", *args]
+        runpy._run_module_as_main(what)  # type: ignore[attr-defined]  # what ``python -m`` calls
+    else:
+        sys.argv = ["-c", *args]
+        exec(compile(what, "<string>", "exec"), main.__dict__)  # noqa: S102 - what ``python -c`` does
 
 
 # -- the side that asks ------------------------------------------------------------------
@@ -291,6 +272,7 @@ class Launcher:
         self.env = dict(os.environ)  # what the launcher starts with (set again when it does)
         self.broken = False
         self.lock = threading.Lock()
+        self.numbers = itertools.count(1)
 
     def spawn(
         self, argv: list[str], env: dict[str, str], cwd: str, stdout: str, stderr: str | None = None
@@ -300,7 +282,9 @@ class Launcher:
         if plan is None:
             return None
         kind, what, args = plan
-        request = {"op": "spawn", "kind": kind, "what": what, "args": args, "env": env, "cwd": cwd}
+        ignorable = (signal.SIGINT, signal.SIGHUP, signal.SIGQUIT)
+        ignored = [int(n) for n in ignorable if signal.getsignal(n) == signal.SIG_IGN]
+        request = {"op": "spawn", "kind": kind, "what": what, "args": args, "env": env, "cwd": cwd, "ignored": ignored}
         with self.lock:
             answer = self._ask({**request, "stdout": stdout, "stderr": stderr or stdout})
         if answer is None or answer.get("pid") is None:
@@ -316,15 +300,26 @@ class Launcher:
         return int(value) if value is not None else None
 
     def _ask(self, request: dict[str, Any]) -> dict[str, Any] | None:
+        """Send ``request``, read its answer. Each carries a number: a time limit or a Ctrl-C may have cut an
+        earlier ask between its request and its answer (here, or in a test's fork sharing these pipes), and
+        that answer, read now, is dropped, the server it names killed, as nobody holds it."""
         if self.broken:
             return None
+        number = f"{os.getpid()}-{next(self.numbers)}"
         try:
             process = self._started()
             assert process.stdin is not None and process.stdout is not None
-            process.stdin.write(json.dumps(request).encode() + b"\n")
+            process.stdin.write(json.dumps({**request, "number": number}).encode() + b"\n")
             process.stdin.flush()
-            line = process.stdout.readline()
-            return dict(json.loads(line)) if line else self._broke()
+            while True:
+                line = process.stdout.readline()
+                if not line:
+                    return self._broke()
+                answer = dict(json.loads(line))
+                if answer.get("number") == number:
+                    return answer
+                if isinstance(answer.get("pid"), int):
+                    _kill_group(answer["pid"])
         except (OSError, ValueError):
             return self._broke()
 
@@ -371,6 +366,13 @@ class Launcher:
                 process.wait(timeout=5)
             except (OSError, subprocess.TimeoutExpired):
                 process.kill()
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 LAUNCHER = Launcher()  # this process's own, shared by its servers and commands

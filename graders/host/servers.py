@@ -206,11 +206,16 @@ def prepare_launcher() -> None:
     LAUNCHER.prepare()
 
 
-def stop_all() -> None:
-    """Kill every server still running: the last line of defence against leftovers."""
+def kill_servers() -> None:
+    """Kill every server this process started and has not stopped (the launcher stays)."""
     for process in list(_RUNNING):
         _signal_group(process, signal.SIGKILL)
         _RUNNING.discard(process)
+
+
+def stop_all() -> None:
+    """Kill every server still running, and the launcher: the last line of defence against leftovers."""
+    kill_servers()
     LAUNCHER.close()
 
 

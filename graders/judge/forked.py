@@ -36,7 +36,10 @@ from _pytest.reports import TestReport
 from _pytest.runner import runtestprotocol
 from _pytest.warnings import catch_warnings_for_item
 
+from graders.host.servers import kill_servers
+
 DISABLE = "KATA_NO_FORK"
+_EXIT = os._exit  # taken now: while a test runs, ExitGuard replaces os._exit with one that raises
 FORK_WORTH = 0.03  # seconds: a fresh import slower than this is worth a fork per test (about 0.01 s each)
 LIBRARY_PREFIXES = tuple(
     {path for prefix in (sys.prefix, sys.base_prefix, sys.exec_prefix) for path in (prefix, os.path.realpath(prefix))}
@@ -101,16 +104,17 @@ def run_in_fork(
         os.close(read_end)
         _child(item, write_end, in_child, extras)
     os.close(write_end)
-    data, timed_out = b"", False
     try:
         data, timed_out = _read_all(read_end, limit)
+    except BaseException:  # a Ctrl-C reached this process too
+        _stop(pid)
+        raise
     finally:
         os.close(read_end)
-        if timed_out:
-            _kill(pid)
-        _, status = os.waitpid(pid, 0)
     if timed_out:
+        _stop(pid)
         return ForkOutcome([_failed(item, f"the test did not end within {limit:g} s; its process was stopped")])
+    _, status = os.waitpid(pid, 0)
     try:
         payload = pickle.loads(data) if data else None
     except Exception:  # noqa: BLE001 - a half-written answer is a crash like any other
@@ -127,6 +131,8 @@ def _child(
     item: pytest.Item, write_end: int, in_child: Callable[[], None], extras: Callable[[], dict[str, Any]]
 ) -> None:
     config = item.config
+    # Stopped by the parent (its time limit, a Ctrl-C): leave through the finally below, servers killed.
+    signal.signal(signal.SIGTERM, _interrupted)
     try:
         in_child()
         before = set(sys.modules)
@@ -143,7 +149,17 @@ def _child(
         while view:
             view = view[os.write(write_end, view) :]
     finally:
-        os._exit(0)
+        kill_servers()  # a test cut short (Ctrl-C skips teardown) leaves none running
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()  # what a test printed with -s
+            except Exception:  # noqa: BLE001
+                pass
+        _EXIT(0)
+
+
+def _interrupted(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def _installed(module: ModuleType | None) -> bool:
@@ -182,10 +198,18 @@ def _read_all(fd: int, limit: float) -> tuple[bytes, bool]:
         chunks.append(chunk)
 
 
-def _kill(pid: int) -> None:
+def _stop(pid: int) -> None:
+    """Ask the fork to stop (it kills its servers on the way), kill it if it has not within 2 s; reap it."""
     try:
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline:
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                return
+            time.sleep(0.01)
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
         pass
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from graders.host.loader import display_path, import_graded_file
+from graders.host.loader import display_path, import_graded_file, module_name_for
 from graders.host.servers import prepare_launcher, stop_all
 from graders.judge.access import HostAccess
 from graders.judge.card import WarningSummary, render_card, render_summary, render_warnings
@@ -153,7 +153,8 @@ class KataGrader:
                 self.host.channel.call("ping")  # wait for the host here, not inside a test's time limit
             except Exception:  # noqa: BLE001 - every test will say what is wrong with the host
                 self.host.channel.reset()
-        self.forks_allowed = self.host is None and fork_allowed(self.config)
+        # Not in an xdist worker: a fork would talk to the controller over the worker's own channel.
+        self.forks_allowed = self.host is None and not self.is_worker and fork_allowed(self.config)
         self.config.pluginmanager.register(KataFixtures(self), "kata-fixtures")
 
     def _read_settings(self) -> None:
@@ -320,7 +321,12 @@ class KataGrader:
     def warm_module(self, path: Path) -> Any:
         """In a test's fork: the module imported once, if a fresh import would see the same environment."""
         warm = self.warm.get(str(path)) if self.in_fork else None
-        return warm.module if warm is not None and warm.fits() else None
+        if warm is None or not warm.fits():
+            return None
+        # The module the first test imported still holds the name; Pydantic resolves a forward
+        # reference through sys.modules[__module__], which must be this one.
+        sys.modules[module_name_for(path)] = warm.module
+        return warm.module
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:

@@ -120,6 +120,8 @@ def old():
     return 1
 """
 
+IMPORT_WARNING_STUB = WARNING_STUB + "\nwarnings.warn('imported the old way', DeprecationWarning)\n"
+
 WARNING_TESTS = '''
 import pytest
 
@@ -295,3 +297,15 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
     except (OSError, IndexError):
         return True
+
+
+@pytest.mark.parametrize("forks", [True, False], ids=["forked", "control-no-fork"])
+def test_a_warning_at_import_counts_once_per_test_as_without_forks(
+    pytester: pytest.Pytester, course: Course, import_log: Path, monkeypatch: pytest.MonkeyPatch, forks: bool
+) -> None:
+    if not forks:
+        monkeypatch.setenv("KATA_NO_FORK", "1")
+    course.kata(stub=IMPORT_WARNING_STUB, tests=WARNING_TESTS, pristine="")
+    result = pytester.runpytest_subprocess("katas/01_demo", timeout=120)
+    result.stdout.fnmatch_lines(["  ! 3× katas/01_demo/stub.py:11: DeprecationWarning: imported the old way"])
+    assert import_log.read_text().split().count("plain") == (2 if forks else 3)

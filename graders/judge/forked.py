@@ -54,6 +54,7 @@ class WarmImport:
     module: ModuleType
     env: dict[str, str]
     cwd: str
+    warnings: list[dict[str, Any]] = field(default_factory=list)  # what importing it warned, told per test
 
     def fits(self) -> bool:
         """Would a fresh import now see what this one saw (the same environment and folder)?"""
@@ -232,6 +233,27 @@ def _failed(item: pytest.Item, line: str) -> TestReport:
 
 
 # -- warnings: recorded in the child, told again in the parent ------------------------------
+
+
+class WarningsKept:
+    """Stands in for pytest's hook caller in ``catch_warnings_for_item``: keeps each warning as a record."""
+
+    def __init__(self) -> None:
+        self.records: list[dict[str, Any]] = []
+        self.pytest_warning_recorded = self
+
+    def call_historic(self, kwargs: dict[str, Any]) -> None:
+        self.records.append(warning_record(kwargs["warning_message"]))
+
+
+def import_keeping_warnings(
+    item: pytest.Item, load: Callable[[], ModuleType]
+) -> tuple[ModuleType, list[dict[str, Any]]]:
+    """``load()`` under the run's warning filters; the module and what it warned (a fresh import warns again)."""
+    kept = WarningsKept()
+    with catch_warnings_for_item(item.config, ihook=kept, when="runtest", item=item):
+        module = load()
+    return module, kept.records
 
 
 def warning_record(message: warnings.WarningMessage) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from graders.judge.forked import (
     FORK_WORTH,
     WarmImport,
     fork_allowed,
+    import_keeping_warnings,
     no_other_threads,
     run_in_fork,
     warning_from,
@@ -309,9 +310,9 @@ class KataGrader:
             if not self.known_crash(path)[0]:
                 try:
                     with ExitGuard(path) as guard, time_limit(self._timeout_for(item), "importing the file"):
-                        module = import_graded_file(path)
+                        module, warned = import_keeping_warnings(item, lambda: import_graded_file(path))
                     if not guard.calls:
-                        self.warm[str(path)] = WarmImport(module, dict(os.environ), os.getcwd())
+                        self.warm[str(path)] = WarmImport(module, dict(os.environ), os.getcwd(), warned)
                 except KeyboardInterrupt:
                     raise
                 except BaseException:  # noqa: BLE001 - the tests import it again and report what happens
@@ -326,6 +327,7 @@ class KataGrader:
         # The module the first test imported still holds the name; Pydantic resolves a forward
         # reference through sys.modules[__module__], which must be this one.
         sys.modules[module_name_for(path)] = warm.module
+        self.fork_warnings.extend(warm.warnings)  # as if this test had imported it
         return warm.module
 
     @pytest.hookimpl(wrapper=True)

@@ -109,18 +109,27 @@ def concurrent_gets(
     return asyncio.run(run())
 
 
-def lag_probe(context: Any, port: int, ping: str, slow: str, pause: float, timeout: float = 8.0) -> dict[str, Any]:
-    """An event-loop lag probe: GET ``ping`` on the idle server, then GET ``slow`` and, until it is
-    back, GET ``ping`` over and over (``pause`` seconds apart). Every answer, as ``concurrent_gets``
-    gives them; the pings stop early at the first that timed out.
-    """
+def reports_under_lag_probe(
+    context: Any, port: int, ping: str, slow: str, count: int, pause: float, timeout: float = 8.0
+) -> dict[str, Any]:
+    """An event-loop lag probe and a burst in one window: GET ``ping`` on the idle server, open
+    ``count`` + 1 keep-alive connections, send ``count`` GET ``slow`` at once and, until they are all
+    back, GET ``ping`` over and over. The idle ping, every ping, every slow answer, and the seconds the
+    slow ones took together (first sent to last answered)."""
 
     async def run() -> dict[str, Any]:
         async with _client(port, timeout) as client:
             idle = await _timed_get(client, ping)
             if idle.get("timed_out"):
-                return {"idle": idle, "slow": None, "pings": []}
-            pending = asyncio.create_task(_timed_get(client, slow))
+                return {"idle": idle, "slow": [], "pings": [], "seconds": None}
+            await asyncio.gather(*(client.get("/") for _ in range(count + 1)))
+            start = time.perf_counter()
+
+            async def burst() -> tuple[list[dict[str, Any]], float]:
+                answers = await asyncio.gather(*(_timed_get(client, slow) for _ in range(count)))
+                return list(answers), time.perf_counter() - start
+
+            pending = asyncio.create_task(burst())
             pings = []
             while not pending.done():
                 answer = await _timed_get(client, ping)
@@ -128,10 +137,10 @@ def lag_probe(context: Any, port: int, ping: str, slow: str, pause: float, timeo
                 if answer.get("timed_out"):
                     break
                 await asyncio.sleep(pause)
-            return {"idle": idle, "slow": await pending, "pings": pings}
+            answers, seconds = await pending
+            return {"idle": idle, "slow": answers, "pings": pings, "seconds": seconds}
 
     return asyncio.run(run())
-
 
 
 # -- a burst with every worker thread taken ---------------------------------------------------------

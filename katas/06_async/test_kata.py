@@ -172,24 +172,38 @@ def test_blocking_io_runs_off_the_event_loop(client, learner):
     )
 
 
+REPORT_WINDOW = pytest.StashKey[dict]()
+
+
+def report_window(request, learner, serve) -> dict:
+    """Three GET /report sent at once to the served app while GET /ping probes its event loop, measured
+    once a run and read by both tests below: one real blocking_io() second for the two, not one each."""
+    stash = request.session.stash
+    if REPORT_WINDOW not in stash:
+        server = serve()
+        stash[REPORT_WINDOW] = learner.probe(
+            "reports_under_lag_probe", server.port, "/ping", "/report", CONCURRENT_REPORTS, PROBE_PAUSE, CLIENT_TIMEOUT
+        )
+    return stash[REPORT_WINDOW]
+
+
 @pytest.mark.rule(1, 3)
 @pytest.mark.points(2)
 @pytest.mark.kata_timeout(30)
-def test_server_answers_ping_while_report_runs(learner, serve):
+def test_server_answers_ping_while_report_runs(request, learner, serve):
     """While GET /report runs, GET /ping still answers at once: the event loop is never blocked."""
-    server = serve()
-    # An event-loop lag probe: ping over and over until the report is back.
+    # An event-loop lag probe: ping over and over until the reports are back.
     # A ping sent while the loop is blocked waits for as long as the block lasts.
-    probe = learner.probe("lag_probe", server.port, "/ping", "/report", PROBE_PAUSE, CLIENT_TIMEOUT)
+    probe = report_window(request, learner, serve)
     seconds = check_answer(probe["idle"], {"ping": "pong"})
     assert seconds <= PING_LAG_LIMIT, (
         f"GET /ping took {seconds:.2f} s on an idle server (limit {PING_LAG_LIMIT:g} s):"
         " it should answer at once"
     )
     lags = [check_answer(answer, {"ping": "pong"}) for answer in probe["pings"]]
-    report_seconds = check_answer(probe["slow"], {"report": "report ready"})
-    assert report_seconds >= BLOCKING_SECONDS - 0.05, (
-        f"GET /report → answered after {report_seconds:.2f} s, but blocking_io() takes {BLOCKING_SECONDS:g} s"
+    report_seconds = [check_answer(answer, {"report": "report ready"}) for answer in probe["slow"]]
+    assert min(report_seconds) >= BLOCKING_SECONDS - 0.05, (
+        f"GET /report → answered after {min(report_seconds):.2f} s, but blocking_io() takes {BLOCKING_SECONDS:g} s"
         " (was it changed? The README asks to keep it as given)"
     )
     worst = max(lags, default=0.0)
@@ -201,13 +215,13 @@ def test_server_answers_ping_while_report_runs(learner, serve):
 
 @pytest.mark.rule(3)
 @pytest.mark.kata_timeout(30)
-def test_reports_run_side_by_side(learner, serve):
+def test_reports_run_side_by_side(request, learner, serve):
     """Three GET /report sent at once finish in about one blocking_io() time, not three in a row."""
-    server = serve()
-    burst = timed_gets(learner, server, "/report", CONCURRENT_REPORTS, connections=CONCURRENT_REPORTS)
-    for answer in burst["answers"]:
+    probe = report_window(request, learner, serve)
+    check_answer(probe["idle"], {"ping": "pong"})
+    for answer in probe["slow"]:
         check_answer(answer, {"report": "report ready"})
-    seconds = burst["seconds"]
+    seconds = probe["seconds"]
     assert seconds <= REPORT_BURST_LIMIT, (
         f"{CONCURRENT_REPORTS} GET /report at once took {seconds:.2f} s (limit {REPORT_BURST_LIMIT:g} s): they ran"
         " one by one. Call blocking_io() from a plain def route or run_in_threadpool"

@@ -104,6 +104,20 @@ def write_file(pytester: pytest.Pytester) -> Callable[[str, str], Path]:
 SERVER_WORDS = ("uvicorn", "gunicorn")
 
 
+def process_alive(pid: int) -> bool:
+    """Is ``pid`` running (a zombie waiting for its parent to read it is not)?"""
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
 def server_processes() -> dict[int, str]:
     """Every running Uvicorn or Gunicorn process on this machine, by pid (Linux /proc)."""
     found: dict[int, str] = {}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Course
+from conftest import Course, process_alive
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="tests fork only where the system can")
 
@@ -52,14 +52,24 @@ def import_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return log
 
 
-@pytest.mark.parametrize("forks", [True, False], ids=["forked", "control-no-fork"])
-def test_a_slow_import_is_paid_once_and_every_test_still_starts_fresh(
-    pytester: pytest.Pytester, course: Course, import_log: Path, monkeypatch: pytest.MonkeyPatch, forks: bool
-) -> None:
-    if not forks:
+def grade(pytester: pytest.Pytester, course: Course, stub: str, tests: str) -> pytest.RunResult:
+    """The demo kata with ``stub`` and ``tests``, graded by a learner's pytest of its own."""
+    course.kata(stub=stub, tests=tests, pristine="")
+    return pytester.runpytest_subprocess("katas/01_demo", timeout=120)
+
+
+@pytest.fixture(params=[True, False], ids=["forked", "control-no-fork"])
+def forks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Both ways: with forks, and the control where each test imports the file itself."""
+    if not request.param:
         monkeypatch.setenv("KATA_NO_FORK", "1")
-    course.kata(stub=SLOW_STUB, tests=ISOLATION_TESTS, pristine="")
-    result = pytester.runpytest_subprocess("katas/01_demo", timeout=120)
+    return bool(request.param)
+
+
+def test_a_slow_import_is_paid_once_and_every_test_still_starts_fresh(
+    pytester: pytest.Pytester, course: Course, import_log: Path, forks: bool
+) -> None:
+    result = grade(pytester, course, SLOW_STUB, ISOLATION_TESTS)
     result.stdout.fnmatch_lines(["*01_demo · Demo 01_demo  6/6*"])
     imports = import_log.read_text().split()
     assert imports.count("spicy") == 1
@@ -98,8 +108,7 @@ def test_after(learner):
 def test_a_crash_in_native_code_fails_one_test_and_the_run_goes_on(
     pytester: pytest.Pytester, course: Course, import_log: Path
 ) -> None:
-    course.kata(stub=CRASHING_STUB, tests=CRASH_TESTS, pristine="")
-    result = pytester.runpytest_subprocess("katas/01_demo", timeout=120)
+    result = grade(pytester, course, CRASHING_STUB, CRASH_TESTS)
     result.stdout.fnmatch_lines(
         [
             "*01_demo · Demo 01_demo  2/3*",
@@ -135,8 +144,7 @@ def test_calls_old(learner, n):
 def test_warnings_raised_in_forks_are_summed_on_the_card(
     pytester: pytest.Pytester, course: Course, import_log: Path
 ) -> None:
-    course.kata(stub=WARNING_STUB, tests=WARNING_TESTS, pristine="")
-    result = pytester.runpytest_subprocess("katas/01_demo", timeout=120)
+    result = grade(pytester, course, WARNING_STUB, WARNING_TESTS)
     assert import_log.read_text().split().count("plain") == 2  # the later tests did fork
     result.stdout.fnmatch_lines(
         ["  ! 3× katas/01_demo/stub.py:8: DeprecationWarning: old() is deprecated", "*3 passed, 3 warnings*"]
@@ -192,8 +200,7 @@ def test_after_the_hang(learner):
 def test_forked_tests_share_the_launcher_and_a_hang_stops_the_kata(
     pytester: pytest.Pytester, course: Course, import_log: Path
 ) -> None:
-    course.kata(stub=SERVED_STUB, tests=SERVED_TESTS, pristine="")
-    result = pytester.runpytest_subprocess("katas/01_demo", timeout=120)
+    result = grade(pytester, course, SERVED_STUB, SERVED_TESTS)
     result.stdout.fnmatch_lines(
         [
             "*01_demo · Demo 01_demo  4/6*",
@@ -238,8 +245,7 @@ def test_subject(learner, n):
 def test_a_forward_reference_resolves_to_the_forks_own_module(
     pytester: pytest.Pytester, course: Course, import_log: Path
 ) -> None:
-    course.kata(stub=FORWARD_REFERENCE_STUB, tests=FORWARD_REFERENCE_TESTS, pristine="")
-    result = pytester.runpytest_subprocess("katas/01_demo", timeout=120)
+    result = grade(pytester, course, FORWARD_REFERENCE_STUB, FORWARD_REFERENCE_TESTS)
     result.stdout.fnmatch_lines(["*01_demo · Demo 01_demo  3/3*"])
     assert import_log.read_text().split().count("plain") == 2  # the later tests did fork
 
@@ -283,29 +289,14 @@ def test_a_ctrl_c_during_a_forked_test_ends_the_run_once_and_leaves_no_server(
     assert "INTERNALERROR" not in output and output.count("grade card") <= 1, output
     server = int(note.read_text())
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and _alive(server):
+    while time.monotonic() < deadline and process_alive(server):
         time.sleep(0.05)
-    assert not _alive(server), "the forked test's server outlived the interrupted run"
+    assert not process_alive(server), "the forked test's server outlived the interrupted run"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:  # a zombie waiting for its parent to read it is not alive
-        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
-@pytest.mark.parametrize("forks", [True, False], ids=["forked", "control-no-fork"])
 def test_a_warning_at_import_counts_once_per_test_as_without_forks(
-    pytester: pytest.Pytester, course: Course, import_log: Path, monkeypatch: pytest.MonkeyPatch, forks: bool
+    pytester: pytest.Pytester, course: Course, import_log: Path, forks: bool
 ) -> None:
-    if not forks:
-        monkeypatch.setenv("KATA_NO_FORK", "1")
-    course.kata(stub=IMPORT_WARNING_STUB, tests=WARNING_TESTS, pristine="")
-    result = pytester.runpytest_subprocess("katas/01_demo", timeout=120)
+    result = grade(pytester, course, IMPORT_WARNING_STUB, WARNING_TESTS)
     result.stdout.fnmatch_lines(["  ! 3× katas/01_demo/stub.py:11: DeprecationWarning: imported the old way"])
     assert import_log.read_text().split().count("plain") == (2 if forks else 3)

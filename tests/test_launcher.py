@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import process_alive
 from graders.host.commands import _fresh, run_to_end
 from graders.host.launcher import DISABLE, plan_for
 from graders.host.servers import free_port, start_server
@@ -92,9 +93,9 @@ def test_a_command_over_its_time_is_stopped_with_what_it_left(tmp_path: Path) ->
     assert result["timed_out"] and result["code"] is None and "started" in result["stdout"]
     child = int(marker.read_text())
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and _alive(child):
+    while time.monotonic() < deadline and process_alive(child):
         time.sleep(0.05)
-    assert not _alive(child), "what the command started outlived its time limit"
+    assert not process_alive(child), "what the command started outlived its time limit"
 
 
 def test_a_launched_server_is_its_own_process_group_and_stops_like_a_fresh_one() -> None:
@@ -111,17 +112,6 @@ def test_a_launched_server_is_its_own_process_group_and_stops_like_a_fresh_one()
             codes[fresh] = server.stop(signal.SIGTERM, timeout=10)
         server.log_path.unlink(missing_ok=True)
     assert codes[""] == codes["1"] == -signal.SIGTERM
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:  # a zombie waiting for its parent to read it is not alive
-        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
-    except (OSError, IndexError):
-        return True
 
 
 def test_a_variable_read_while_warming_up_makes_a_different_value_start_fresh(tmp_path: Path) -> None:

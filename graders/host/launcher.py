@@ -137,11 +137,12 @@ def warm_up(modules: tuple[str, ...] = WARM_MODULES) -> set[str]:
 def differs_where_read(read: set[str], warm_env: dict[str, str], env: dict[str, str]) -> bool:
     """Would a fresh interpreter given ``env`` have imported the warm modules differently?"""
     if EVERY_VARIABLE in read:
-        return _comparable(warm_env) != _comparable(env)
+        return comparable_env(warm_env) != comparable_env(env)
     return any(warm_env.get(name) != env.get(name) for name in read)
 
 
-def _comparable(env: dict[str, str]) -> dict[str, str]:
+def comparable_env(env: Any) -> dict[str, str]:
+    """``env`` without what pytest sets per test phase (``PYTEST_CURRENT_TEST``): what an import could see."""
     return {key: value for key, value in env.items() if key != "PYTEST_CURRENT_TEST"}
 
 
@@ -232,10 +233,15 @@ def _end(code: int, interrupted: bool, warm: set[str]) -> None:
 def _own_code(module: Any) -> bool:
     """A module of the command's own (the learner's app, a companion), not of Python or a package."""
     where = getattr(module, "__file__", None)
-    return bool(where) and not any(str(where).startswith(prefix) for prefix in _LIBRARIES)
+    return bool(where) and not in_libraries(str(where))
 
 
-_LIBRARIES = tuple(
+def in_libraries(path: str) -> bool:
+    """Is ``path`` inside this Python's standard library or its installed packages?"""
+    return any(path.startswith(folder) for folder in LIBRARY_FOLDERS)
+
+
+LIBRARY_FOLDERS = tuple(
     {folder + os.sep for p in (sys.prefix, sys.base_prefix, sys.exec_prefix) for folder in (p, os.path.realpath(p))}
 )
 

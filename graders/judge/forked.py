@@ -36,14 +36,12 @@ from _pytest.reports import TestReport
 from _pytest.runner import runtestprotocol
 from _pytest.warnings import catch_warnings_for_item
 
+from graders.host.launcher import comparable_env, in_libraries
 from graders.host.servers import kill_servers
 
 DISABLE = "KATA_NO_FORK"
 _EXIT = os._exit  # taken now: while a test runs, ExitGuard replaces os._exit with one that raises
 FORK_WORTH = 0.03  # seconds: a fresh import slower than this is worth a fork per test (about 0.01 s each)
-LIBRARY_PREFIXES = tuple(
-    {path for prefix in (sys.prefix, sys.base_prefix, sys.exec_prefix) for path in (prefix, os.path.realpath(prefix))}
-)
 GRADER_FOLDER = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
@@ -58,11 +56,7 @@ class WarmImport:
 
     def fits(self) -> bool:
         """Would a fresh import now see what this one saw (the same environment and folder)?"""
-        return _comparable(self.env) == _comparable(os.environ) and self.cwd == os.getcwd()
-
-
-def _comparable(env: Any) -> dict[str, str]:
-    return {key: value for key, value in env.items() if key != "PYTEST_CURRENT_TEST"}  # pytest's own, per phase
+        return comparable_env(self.env) == comparable_env(os.environ) and self.cwd == os.getcwd()
 
 
 @dataclass
@@ -169,7 +163,7 @@ def _installed(module: ModuleType | None) -> bool:
     if module is None or not where:
         spec = getattr(module, "__spec__", None)
         return spec is not None and spec.origin == "built-in"
-    return any(where.startswith(prefix + os.sep) for prefix in LIBRARY_PREFIXES) and not where.startswith(GRADER_FOLDER)
+    return in_libraries(where) and not where.startswith(GRADER_FOLDER)
 
 
 def _import_here(names: list[str]) -> None:

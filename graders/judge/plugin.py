@@ -270,14 +270,14 @@ class KataGrader:
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
         """A kata's test in a fork of this process, which imported the learner's file once for all of them."""
         kata = self.kata_of(item) if self.active and self.forks_allowed and not self.in_fork else None
-        if kata is None or kata.kind == TESTS_KIND or kata.dir in self.hung or not self._warm_import(item, kata):
+        if kata is None or kata.kind == TESTS_KIND or kata.dir in self.hung:
             return None
         # Tests run here, as without forks, until one has timed a fresh import of the file: what a process
         # sets up on first use (lazy imports, caches, the event loop machinery) then stays for every fork
         # instead of being paid in each. A fork costs about 10 ms, so a file that imports faster than
-        # FORK_WORTH goes on being imported per test, as before.
+        # FORK_WORTH goes on being imported per test, as before, and is never imported here for forks.
         seconds = self.import_seconds.get(str(self.target.file_for(kata)))
-        if seconds is None or seconds < FORK_WORTH or not no_other_threads():
+        if seconds is None or seconds < FORK_WORTH or not self._warm_import(item, kata) or not no_other_threads():
             return None
         timeout = self._timeout_for(item)
         limit = 3 * timeout + 30 if timeout > 0 else 7 * 24 * 3600.0  # each phase has its own limit in the fork
